@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+
+// Kubernetes and shells both produce empty variables; they mean "not set".
+const blankToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const required = { error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string') };
+
+/**
+ * A required string variable, or one with a default.
+ *
+ * @param options - `default` makes it optional
+ */
+export function envString(options: { default?: string } = {}) {
+  const base = z.string(required).trim().min(1, 'is required');
+  return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
+}
+
+/** An optional string variable; blank means unset. */
+export function envOptionalString() {
+  return z.preprocess(blankToUndefined, z.string().trim().optional());
+}
+
+/**
+ * An integer variable.
+ *
+ * @param options - bounds, and a default that makes it optional
+ */
+export function envInt(options: { default?: number; min?: number; max?: number } = {}) {
+  const min = options.min ?? Number.MIN_SAFE_INTEGER;
+  const max = options.max ?? Number.MAX_SAFE_INTEGER;
+  const bounds =
+    options.min !== undefined && options.max !== undefined
+      ? `an integer from ${min} to ${max}`
+      : options.min !== undefined
+        ? `an integer of at least ${min}`
+        : 'an integer';
+  const base = z.coerce
+    .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${bounds}`) })
+    .int(`must be ${bounds}`)
+    .min(min, `must be ${bounds}`)
+    .max(max, `must be ${bounds}`);
+  return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
+}
+
+/**
+ * A TCP port variable.
+ *
+ * @param defaultPort - used when the variable is unset
+ */
+export function envPort(defaultPort?: number) {
+  return envInt({ min: 1, max: 65_535, default: defaultPort });
+}
+
+/**
+ * A variable that takes one of a few values.
+ *
+ * @param values - the allowed values
+ * @param defaultValue - used when the variable is unset
+ */
+export function envEnum<const V extends readonly [string, ...string[]]>(values: V, defaultValue?: V[number]) {
+  const base = z.enum(values, { error: () => `must be one of: ${values.join(', ')}` });
+  return z.preprocess(blankToUndefined, defaultValue === undefined ? base : base.default(defaultValue));
+}
+
+/**
+ * A URL variable.
+ *
+ * @param protocols - the allowed schemes, such as `['nats:', 'tls:']`
+ */
+export function envUrl(protocols: readonly string[]) {
+  const message = `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string(required)
+      .trim()
+      .refine((value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      }, message),
+  );
+}
+
+/** `LOG_LEVEL`: a pino level, `info` by default. */
+export function envLogLevel() {
+  return envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info');
+}
+
+/**
+ * Validates the environment once, at start-up.
+ *
+ * @param schema - the service's schema of its variables
+ * @param env - the variables
+ * @returns the typed config
+ * @throws ConfigError naming every missing or malformed variable
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`),
+  );
+}

@@ -1,0 +1,140 @@
+import {
+  EVENT_BUS,
+  type EventBus,
+  type EventSubscription,
+  type MessageHandler,
+  type PublishOptions,
+  type SubscriptionSpec,
+} from '../bus/event-bus';
+import type { Event } from '../events/base-event';
+import type { Listener } from '../events/listener';
+import { FakeMessage, type FakeMessageOptions } from './fake-message';
+
+/** One event a {@link FakeEventBus} was asked to publish. */
+export interface PublishedEvent {
+  subject: string;
+  data: unknown;
+  msgId?: string;
+}
+
+interface FakeSubscription {
+  spec: SubscriptionSpec;
+  handler: MessageHandler;
+}
+
+/**
+ * An in-memory event bus for unit tests: it records what is published, and
+ * delivers messages to listeners with spies on `ack` and `nak`. Pass it
+ * wherever a service passes its NATS client.
+ *
+ * @example
+ * const bus = new FakeEventBus();
+ * const msg = await bus.deliver(new OrderCreatedListener(bus), data);
+ * expect(msg.ack).toHaveBeenCalled();
+ * expect(bus.publishedOn(Subjects.OrderCancelled)).toEqual([...]);
+ */
+export class FakeEventBus implements EventBus {
+  readonly [EVENT_BUS] = true as const;
+  readonly kind = 'memory';
+  /** Every event published, in order. */
+  readonly published: PublishedEvent[] = [];
+  private readonly subscriptions: FakeSubscription[] = [];
+  private readonly failures: Error[] = [];
+  private connected = true;
+  private sequence = 0;
+
+  async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<EventSubscription> {
+    const subscription = { spec, handler };
+    this.subscriptions.push(subscription);
+    return {
+      close: async () => {
+        const index = this.subscriptions.indexOf(subscription);
+        if (index >= 0) this.subscriptions.splice(index, 1);
+      },
+    };
+  }
+
+  async publish(subject: string, payload: string, options: PublishOptions = {}): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    if (!this.connected) throw new Error('FakeEventBus is disconnected');
+    this.published.push({ subject, data: JSON.parse(payload) as unknown, msgId: options.msgId });
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async close(): Promise<void> {
+    this.subscriptions.length = 0;
+    this.connected = false;
+  }
+
+  /**
+   * The payloads published on one subject.
+   *
+   * @param subject - a subject
+   * @returns the payloads, in order
+   */
+  publishedOn<E extends Event = Event>(subject: E['subject']): E['data'][] {
+    return this.published.filter((e) => e.subject === subject).map((e) => e.data as E['data']);
+  }
+
+  /**
+   * Makes the next publishes fail, as a NATS outage would.
+   *
+   * @param count - how many publishes fail
+   * @param error - what they reject with
+   */
+  failNextPublishes(count = 1, error = new Error('NATS publish failed (FakeEventBus)')): void {
+    for (let i = 0; i < count; i++) this.failures.push(error);
+  }
+
+  /** Simulates a lost or restored connection: `isConnected()` and `publish` follow it. */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+  }
+
+  /**
+   * Delivers one message straight to a listener, through its whole path
+   * (size check, JSON, schema, `onMessage`), and waits until it is handled.
+   *
+   * @param listener - the listener under test
+   * @param payload - the event data, or a raw string or Buffer for malformed input
+   * @param options - sequence and delivery count
+   * @returns the message, to check `ack` and `nak`
+   */
+  async deliver<E extends Event>(listener: Listener<E>, payload: unknown, options: FakeMessageOptions = {}): Promise<FakeMessage> {
+    const msg = new FakeMessage(listener.subject, payload, { sequence: ++this.sequence, ...options });
+    await listener.handleMessage(msg);
+    return msg;
+  }
+
+  /**
+   * Delivers one message to every queue group subscribed to `subject` (one
+   * member of each group, as NATS does), as if someone had published it.
+   *
+   * @param subject - the subject
+   * @param payload - the event data, or a raw string or Buffer
+   * @returns the delivered messages, one per queue group
+   */
+  async emit(subject: string, payload: unknown): Promise<FakeMessage[]> {
+    const sequence = ++this.sequence;
+    const groups = new Map<string, FakeSubscription>();
+    for (const s of this.subscriptions) {
+      if (s.spec.subject === subject && !groups.has(s.spec.queueGroupName)) groups.set(s.spec.queueGroupName, s);
+    }
+    const messages: FakeMessage[] = [];
+    for (const s of groups.values()) {
+      const msg = new FakeMessage(subject, payload, { sequence });
+      await s.handler(msg);
+      messages.push(msg);
+    }
+    return messages;
+  }
+
+  /** The subscriptions made so far, to check subjects, groups and ack waits. */
+  get subscriptionSpecs(): SubscriptionSpec[] {
+    return this.subscriptions.map((s) => s.spec);
+  }
+}

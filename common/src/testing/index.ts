@@ -1,0 +1,9 @@
+/**
+ * The test kit of `@grider-ms-tickets/common`: an in-memory event bus and
+ * messages with ack spies, for services' unit tests.
+ *
+ * @packageDocumentation
+ */
+export { FakeEventBus, type PublishedEvent } from './fake-event-bus';
+export { FakeMessage, type FakeMessageOptions } from './fake-message';
+export { createSpy, type Spy } from './spy';

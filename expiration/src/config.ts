@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import {
+  envInt,
+  envLogLevel,
+  envOptionalString,
+  envPort,
+  envString,
+  eventBusConfig,
+  eventBusEnvShape,
+  loadConfig,
+  withEventBusRules,
+  type EventBusConfig,
+} from '@grider-ms-tickets/common';
+import type { LevelWithSilent } from 'pino';
+
+/** The environment of the expiration service. Every variable is read here and nowhere else. */
+export const expirationEnvSchema = withEventBusRules(
+  z.object({
+    ...eventBusEnvShape,
+    REDIS_HOST: envString(),
+    REDIS_PORT: envPort(6379),
+    REDIS_PASSWORD: envOptionalString(),
+    /** Bull's key prefix; tests give each run its own. */
+    QUEUE_PREFIX: envString({ default: 'bull' }),
+    EXPIRATION_CONCURRENCY: envInt({ min: 1, max: 10_000, default: 50 }),
+    /** Tries of one expiration's publish before the job is parked as failed. */
+    EXPIRATION_PUBLISH_ATTEMPTS: envInt({ min: 1, default: 50 }),
+    /** The first retry's delay; each retry doubles it, up to EXPIRATION_BACKOFF_MAX_MS. */
+    EXPIRATION_BACKOFF_MS: envInt({ min: 1, default: 1_000 }),
+    EXPIRATION_BACKOFF_MAX_MS: envInt({ min: 1, default: 60_000 }),
+    /** How long a completed job is kept, so that a late duplicate order:created is recognised. */
+    EXPIRATION_RETENTION_SECONDS: envInt({ min: 0, default: 24 * 60 * 60 }),
+    HEALTH_PORT: envPort(8080),
+    LOG_LEVEL: envLogLevel(),
+  }),
+);
+
+/** The validated settings of the expiration service. */
+export interface ExpirationConfig {
+  eventBus: EventBusConfig;
+  redis: { host: string; port: number; password?: string };
+  queuePrefix: string;
+  concurrency: number;
+  publishAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  retentionSeconds: number;
+  healthPort: number;
+  logLevel: LevelWithSilent;
+}
+
+/**
+ * Validates the environment.
+ *
+ * @param env - the variables, `process.env` by default
+ * @returns the settings
+ * @throws ConfigError naming every missing or malformed variable
+ */
+export function loadExpirationConfig(env: NodeJS.ProcessEnv = process.env): ExpirationConfig {
+  const e = loadConfig(expirationEnvSchema, env);
+  return {
+    eventBus: eventBusConfig(e),
+    redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
+    queuePrefix: e.QUEUE_PREFIX,
+    concurrency: e.EXPIRATION_CONCURRENCY,
+    publishAttempts: e.EXPIRATION_PUBLISH_ATTEMPTS,
+    backoffMs: e.EXPIRATION_BACKOFF_MS,
+    backoffMaxMs: e.EXPIRATION_BACKOFF_MAX_MS,
+    retentionSeconds: e.EXPIRATION_RETENTION_SECONDS,
+    healthPort: e.HEALTH_PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
