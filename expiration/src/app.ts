@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import { createErrorHandler, createHealthRouter, type HealthCheck, type Logger } from '@grider-ms-tickets/common';
+import type { Registry } from 'prom-client';
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** The readiness checks, such as `{ redis, nats }`. */
+  checks: Record<string, HealthCheck>;
+  /** The registry `/metrics` serves. */
+  registry: Registry;
+  logger: Logger;
+}
+
+/**
+ * The HTTP face of the service: `/healthz` (alive), `/readyz` (Redis and NATS
+ * answer) and `/metrics` (Prometheus). It has no `listen` call, so tests can
+ * drive it with supertest.
+ *
+ * @param options - checks, metrics registry and logger
+ * @returns the express app
+ */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createHealthRouter({ checks: options.checks }));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', options.registry.contentType);
+    res.send(await options.registry.metrics());
+  });
+  app.use(createErrorHandler(options.logger));
+  return app;
+}

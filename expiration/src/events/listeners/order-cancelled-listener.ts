@@ -1,0 +1,51 @@
+import {
+  Listener,
+  Subjects,
+  type EventClient,
+  type EventMessage,
+  type ListenerOptions,
+  type OrderCancelledEvent,
+} from '@grider-ms-tickets/common';
+import type { ExpirationMetrics } from '../../metrics';
+import type { ExpirationQueue } from '../../queues/expiration-queue';
+import { queueGroupName } from './queue-group-name';
+import { orderIdOf } from './order-id-of';
+
+/** Options of an {@link OrderCancelledListener}. */
+export interface OrderCancelledListenerOptions extends ListenerOptions {
+  expirations: Pick<ExpirationQueue, 'cancelExpiration'>;
+  metrics: ExpirationMetrics;
+}
+
+/**
+ * Drops the expiration of a cancelled order: its pending job is removed, and
+ * the cancellation is remembered so that neither an order:created arriving
+ * after it nor a job that is already running publishes expiration:complete.
+ */
+export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
+  readonly subject = Subjects.OrderCancelled;
+  readonly queueGroupName = queueGroupName;
+  protected override maxInFlight = 16;
+  protected override ackWait = 30_000;
+  private readonly expirations: OrderCancelledListenerOptions['expirations'];
+  private readonly metrics: ExpirationMetrics;
+
+  constructor(client: EventClient, options: OrderCancelledListenerOptions) {
+    super(client, options);
+    this.expirations = options.expirations;
+    this.metrics = options.metrics;
+  }
+
+  async onMessage(data: OrderCancelledEvent['data'], msg: EventMessage): Promise<void> {
+    const orderId = data.id;
+    const result = await this.expirations.cancelExpiration(orderId);
+    if (result === 'removed') this.metrics.cancelled.inc();
+    this.logger.info({ orderId, result }, 'order cancelled; expiration dropped');
+    msg.ack();
+  }
+
+  protected override onInvalidMessage(reason: string, msg: EventMessage): void {
+    this.metrics.invalidEvents.inc({ subject: this.subject });
+    this.logger.warn({ orderId: orderIdOf(msg), reason }, 'bad order:cancelled dropped');
+  }
+}

@@ -1,0 +1,2 @@
+/** The queue group (and JetStream durable prefix) of every listener of this service. */
+export const queueGroupName = 'expiration-service';

@@ -1,0 +1,212 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  connectEventBus,
+  createShutdown,
+  type EventBus,
+  type Logger,
+  type ShutdownStep,
+} from '@grider-ms-tickets/common';
+import { createApp } from './app';
+import type { ExpirationConfig } from './config';
+import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
+import { OrderCreatedListener } from './events/listeners/order-created-listener';
+import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
+import { ExpirationMetrics } from './metrics';
+import { createExpirationProcessor } from './queues/expiration-processor';
+import {
+  cappedExponentialBackoff,
+  createExpirationQueue,
+  type ExpirationQueue,
+  type ExpirationQueueOptions,
+} from './queues/expiration-queue';
+
+/** How long start-up waits for Redis to answer before giving up. */
+const REDIS_STARTUP_TIMEOUT_MS = 10_000;
+
+/** Options of {@link startExpirationService}. */
+export interface ExpirationServiceOptions {
+  logger: Logger;
+  /**
+   * Ends the process once shutdown is done (with 1 if it timed out). Nothing by
+   * default, so tests can run the service in-process; `index.ts` passes `process.exit`.
+   */
+  exit?: (code: number) => void;
+  /**
+   * A connected bus to use instead of connecting one from the config, such as
+   * the test kit's `FakeEventBus`. The caller keeps it: shutdown does not close it.
+   */
+  bus?: EventBus;
+  /** Bull lock timings, for tests that check stall recovery quickly. */
+  queue?: Pick<ExpirationQueueOptions, 'lockDurationMs' | 'stalledIntervalMs'>;
+  /** @defaultValue 25000 */
+  shutdownTimeoutMs?: number;
+}
+
+/** A running expiration service. */
+export interface ExpirationService {
+  readonly expirations: ExpirationQueue;
+  readonly bus: EventBus;
+  readonly metrics: ExpirationMetrics;
+  readonly server: Server;
+  /** The port HTTP listens on (the config's, or the one picked for port 0). */
+  readonly port: number;
+  /**
+   * The one shutdown routine: stops the listeners, closes the queue (waiting for
+   * active jobs), drains NATS, quits Redis and closes HTTP. Safe to call twice.
+   *
+   * @param reason - logged, such as the signal
+   */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * Starts the service in order: Redis, NATS, the worker, the listeners, then
+ * HTTP. If a step fails, what was opened is closed again and the error is
+ * thrown; the caller logs it and exits non-zero.
+ *
+ * @param config - the validated config
+ * @param options - logger, exit, and test hooks
+ * @returns the running service
+ */
+export async function startExpirationService(
+  config: ExpirationConfig,
+  options: ExpirationServiceOptions,
+): Promise<ExpirationService> {
+  const { logger } = options;
+  // Steps are added as things open, so a failed start-up closes exactly those.
+  const listenerSteps: ShutdownStep[] = [];
+  const steps: ShutdownStep[] = [];
+  let expirations: ExpirationQueue | undefined;
+  const rollback = async (): Promise<void> => {
+    for (const step of [...listenerSteps, ...steps, { name: 'redis', run: () => expirations?.disconnect() }]) {
+      try {
+        await step.run();
+      } catch (err) {
+        logger.warn({ err, step: step.name }, 'clean-up after a failed start-up failed');
+      }
+    }
+  };
+
+  try {
+    const metrics = new ExpirationMetrics({ defaultMetrics: true });
+
+    const queue = createExpirationQueue({
+      redis: config.redis,
+      prefix: config.queuePrefix,
+      publishAttempts: config.publishAttempts,
+      backoffMs: config.backoffMs,
+      backoffMaxMs: config.backoffMaxMs,
+      retentionSeconds: config.retentionSeconds,
+      logger: logger.child({ component: 'queue' }),
+      ...options.queue,
+    });
+    expirations = queue;
+    steps.push({ name: 'queue', run: () => queue.close() });
+    await withTimeout(queue.ping(), REDIS_STARTUP_TIMEOUT_MS, 'Redis did not answer PING');
+    metrics.trackQueue(() => queue.counts());
+    logger.info({ host: config.redis.host, port: config.redis.port }, 'redis connected');
+
+    const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
+    if (!options.bus) steps.push({ name: 'nats', run: () => bus.close() });
+    // After NATS: the queue's close waits for active jobs, which publish.
+    steps.push({ name: 'redis', run: () => queue.disconnect() });
+    logger.info({ kind: bus.kind }, 'event bus connected');
+
+    // Expirations whose attempts ran out during a long NATS outage would sit in
+    // `failed` for ever; put them back now that NATS is reachable.
+    const retried = await queue.retryFailed();
+    if (retried > 0) logger.info({ retried }, 'failed expirations put back in the queue');
+
+    const processor = createExpirationProcessor({
+      publisher: new ExpirationCompletePublisher(bus),
+      expirations: queue,
+      metrics,
+      logger: logger.child({ component: 'processor' }),
+      backoff: cappedExponentialBackoff(config.backoffMs, config.backoffMaxMs),
+    });
+    queue.process(config.concurrency, processor);
+    logger.info({ concurrency: config.concurrency }, 'worker started');
+
+    // The same, while running: an outage longer than all the retries would
+    // otherwise park expirations until the next restart.
+    const sweep = startFailedSweep(queue, bus, Math.max(config.backoffMaxMs, 1_000), logger);
+    listenerSteps.push({ name: 'failed-job sweep', run: () => clearInterval(sweep) });
+
+    const listenerOptions = { expirations: queue, metrics, logger: logger.child({ component: 'listener' }) };
+    const listeners = [new OrderCreatedListener(bus, listenerOptions), new OrderCancelledListener(bus, listenerOptions)];
+    listenerSteps.unshift({ name: 'listeners', run: () => Promise.all(listeners.map((l) => l.close())) });
+    for (const listener of listeners) await listener.listen();
+
+    const app = createApp({
+      checks: { redis: () => queue.ping(), nats: () => bus.isConnected() },
+      registry: metrics.registry,
+      logger,
+    });
+    const server = await listen(app, config.healthPort);
+    steps.push({ name: 'http', run: () => closeServer(server) });
+    const port = (server.address() as AddressInfo).port;
+    logger.info({ port }, 'http listening');
+
+    const shutdown = createShutdown([...listenerSteps, ...steps], {
+      logger,
+      exit: options.exit ?? (() => undefined),
+      timeoutMs: options.shutdownTimeoutMs,
+    });
+    return {
+      expirations: queue,
+      bus,
+      metrics,
+      server,
+      port,
+      shutdown: (reason = 'shutdown requested') => shutdown(reason),
+    };
+  } catch (err) {
+    await rollback();
+    throw err;
+  }
+}
+
+function startFailedSweep(expirations: ExpirationQueue, bus: EventBus, intervalMs: number, logger: Logger): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || !bus.isConnected()) return;
+    running = true;
+    expirations
+      .retryFailed()
+      .catch((err: unknown) => logger.warn({ err }, 'failed-job sweep failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Probes and scrapers keep connections alive; don't wait for them to hang up.
+    server.closeIdleConnections();
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
