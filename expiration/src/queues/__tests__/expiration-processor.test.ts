@@ -1,0 +1,225 @@
+import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
+import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
+import { ExpirationMetrics } from '../../metrics';
+import { REDIS_HOST, REDIS_PORT, destroyQueue, inMs, newOrderId, testLogger, uniqueName, waitFor } from '../../test/helpers';
+import { createExpirationProcessor } from '../expiration-processor';
+import { createExpirationQueue, type ExpirationQueue, type ExpirationQueueOptions } from '../expiration-queue';
+
+/** A bus whose publishes take `delayMs` to be acknowledged, like a real server. */
+class SlowBus extends FakeEventBus {
+  readonly publishedAt: number[] = [];
+  constructor(private readonly delayMs: number) {
+    super();
+  }
+  override async publish(...args: Parameters<FakeEventBus['publish']>): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    await super.publish(...args);
+    this.publishedAt.push(Date.now());
+  }
+}
+
+/** A bus whose publishes never get an answer, until `release()` fails them. */
+class HangingBus extends FakeEventBus {
+  private readonly pending: Array<(err: Error) => void> = [];
+  override publish(): Promise<void> {
+    return new Promise((_, reject) => this.pending.push(reject));
+  }
+  release(): void {
+    for (const reject of this.pending.splice(0)) reject(new Error('released'));
+  }
+}
+
+interface Worker {
+  expirations: ExpirationQueue;
+  bus: FakeEventBus;
+  metrics: ExpirationMetrics;
+}
+
+const workers: ExpirationQueue[] = [];
+
+function startWorker(
+  options: { bus?: FakeEventBus; concurrency?: number; prefix?: string } & Partial<ExpirationQueueOptions> = {},
+): Worker {
+  const { bus = new FakeEventBus(), concurrency = 50, prefix = uniqueName('test-processor'), ...queueOptions } = options;
+  const metrics = new ExpirationMetrics();
+  const expirations = createExpirationQueue({
+    redis: { host: REDIS_HOST, port: REDIS_PORT },
+    prefix,
+    publishAttempts: 5,
+    backoffMs: 50,
+    backoffMaxMs: 200,
+    retentionSeconds: 3600,
+    logger: testLogger(),
+    ...queueOptions,
+  });
+  workers.push(expirations);
+  expirations.process(
+    concurrency,
+    createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+  );
+  return { expirations, bus, metrics };
+}
+
+const published = (bus: FakeEventBus) => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete);
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => destroyQueue(w)));
+});
+
+describe('the expiration processor', () => {
+  it('publishes expiration:complete {orderId} with an idempotency key, then completes the job', async () => {
+    const { expirations, bus, metrics } = startWorker();
+    const orderId = newOrderId();
+
+    await expirations.scheduleExpiration(orderId, inMs(200));
+    const job = await waitFor(async () => {
+      const j = await expirations.queue.getJob(orderId);
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the job to complete');
+
+    expect(published(bus)).toEqual([{ orderId }]);
+    expect(bus.published[0].msgId).toBe(`expiration:complete:${orderId}`);
+    expect(job.returnvalue).toBe('published');
+    expect((await metrics.expirationsPublished.get()).values[0].value).toBe(1);
+    expect((await metrics.lateness.get()).values.find((v) => v.metricName === 'expiration_lateness_seconds_count')?.value).toBe(1);
+  });
+
+  it('fires at expiresAt, not before', async () => {
+    const { expirations, bus } = startWorker();
+    const orderId = newOrderId();
+    const expiresAt = inMs(1_000);
+
+    await expirations.scheduleExpiration(orderId, expiresAt);
+    await waitFor(() => published(bus).length === 1, 'the expiration');
+
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime());
+  });
+
+  it('when expiresAt is in the past, publishes at once', async () => {
+    const { expirations, bus } = startWorker();
+    const orderId = newOrderId();
+    const started = Date.now();
+
+    await expirations.scheduleExpiration(orderId, inMs(-60_000));
+    await waitFor(() => published(bus).length === 1, 'the expiration');
+
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('when the publish fails, does not complete the job and retries it with backoff until NATS acks', async () => {
+    const bus = new FakeEventBus();
+    bus.failNextPublishes(3);
+    const { expirations, metrics } = startWorker({ bus });
+    const orderId = newOrderId();
+
+    await expirations.scheduleExpiration(orderId, inMs(0));
+    const job = await waitFor(async () => {
+      const j = await expirations.queue.getJob(orderId);
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the job to complete');
+
+    expect(published(bus)).toEqual([{ orderId }]);
+    expect(job.attemptsMade).toBe(3);
+    expect((await metrics.publishFailures.get()).values[0].value).toBe(3);
+  });
+
+  it('when every attempt fails, parks the job as failed, and retryFailed publishes it later', async () => {
+    const bus = new FakeEventBus();
+    bus.failNextPublishes(2);
+    const { expirations } = startWorker({ bus, publishAttempts: 2 });
+    const orderId = newOrderId();
+
+    await expirations.scheduleExpiration(orderId, inMs(0));
+    await waitFor(async () => (await expirations.queue.getJob(orderId))?.isFailed(), 'the job to fail');
+    expect(published(bus)).toEqual([]);
+    const retried = await expirations.retryFailed();
+    await waitFor(() => published(bus).length === 1, 'the expiration after the retry');
+
+    expect(retried).toBe(1);
+    expect(published(bus)).toEqual([{ orderId }]);
+  });
+
+  it('when the order was cancelled meanwhile, completes the job without publishing', async () => {
+    const { expirations, bus } = startWorker();
+    const orderId = newOrderId();
+    await expirations.redis.zadd(expirations.queue.toKey('cancelled'), Date.now(), orderId);
+
+    // Bypasses scheduleExpiration's own check, as a job stored before the cancel would.
+    await expirations.queue.add({ orderId }, { jobId: orderId });
+    const job = await waitFor(async () => {
+      const j = await expirations.queue.getJob(orderId);
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the job to complete');
+
+    expect(job.returnvalue).toBe('cancelled');
+    expect(published(bus)).toEqual([]);
+  });
+
+  it('after the job completed, a late duplicate neither re-schedules nor fires again', async () => {
+    const { expirations, bus } = startWorker();
+    const orderId = newOrderId();
+    await expirations.scheduleExpiration(orderId, inMs(0));
+    await waitFor(async () => (await expirations.queue.getJob(orderId))?.isCompleted(), 'the job to complete');
+
+    const again = await expirations.scheduleExpiration(orderId, inMs(0));
+
+    expect(again).toEqual({ outcome: 'duplicate', state: 'completed' });
+    expect(await expirations.queue.getWaitingCount()).toBe(0);
+    expect(published(bus)).toEqual([{ orderId }]);
+  });
+
+  it('deletes completed jobs older than the retention window, so Redis memory stays bounded', async () => {
+    const { expirations } = startWorker({ retentionSeconds: 1 });
+    const first = newOrderId();
+    await expirations.scheduleExpiration(first, inMs(0));
+    await waitFor(async () => (await expirations.queue.getJob(first))?.isCompleted(), 'the first job to complete');
+
+    // Bull trims by age whenever a job completes.
+    const second = newOrderId();
+    await expirations.scheduleExpiration(second, inMs(1_500));
+    await waitFor(async () => (await expirations.queue.getJob(second))?.isCompleted(), 'the second job to complete');
+
+    expect(await expirations.queue.getJob(first)).toBeNull();
+    expect(await expirations.queue.getCompletedCount()).toBe(1);
+  });
+
+  it('runs jobs concurrently: 200 orders expiring in the same second are all published within that second', async () => {
+    // Each publish takes 100 ms: one at a time, 200 of them would take 20 s.
+    const bus = new SlowBus(100);
+    const { expirations } = startWorker({ bus, concurrency: 50 });
+    const expiresAt = inMs(1_500);
+    const orderIds = Array.from({ length: 200 }, () => newOrderId());
+
+    await Promise.all(orderIds.map((id) => expirations.scheduleExpiration(id, expiresAt)));
+    await waitFor(() => published(bus).length === orderIds.length, 'all expirations', { timeoutMs: 30_000 });
+
+    const spreadMs = Math.max(...bus.publishedAt) - expiresAt.getTime();
+    expect(spreadMs).toBeLessThan(1_000);
+  });
+
+  it('a job that was active when its worker died is retried by another worker within seconds', async () => {
+    // The first worker takes the job and hangs on the publish, then "dies": its
+    // connections drop without a close, so its lock is never renewed or released.
+    const prefix = uniqueName('test-stalled');
+    const hanging = new HangingBus();
+    const first = startWorker({ bus: hanging, prefix });
+    const orderId = newOrderId();
+    await first.expirations.scheduleExpiration(orderId, inMs(0));
+    await waitFor(async () => (await first.expirations.queue.getJob(orderId))?.isActive(), 'the job to be active');
+    for (const connection of [first.expirations.redis, first.expirations.queue.eclient, first.expirations.queue.bclient]) {
+      connection.disconnect();
+    }
+    const diedAt = Date.now();
+
+    const second = startWorker({ prefix });
+    await waitFor(() => published(second.bus).length === 1, 'the stalled job to be retried', { timeoutMs: 30_000 });
+
+    // Lock (5 s) + up to two stalled checks (5 s each), versus about 60 s with Bull's defaults.
+    expect(Date.now() - diedAt).toBeLessThan(16_000);
+    workers.splice(workers.indexOf(first.expirations), 1);
+    hanging.release();
+    await first.expirations.close().catch(() => undefined);
+    await first.expirations.disconnect();
+  }, 40_000);
+});
