@@ -1,0 +1,36 @@
+import { OrderStatus } from '@grider-ms-tickets/common';
+import { Schema, type Types } from 'mongoose';
+import { versionEverySave } from './version-every-save';
+
+/** An order as MongoDB stores it. */
+export interface OrderDocument {
+  _id: Types.ObjectId;
+  userId: string;
+  status: OrderStatus;
+  expiresAt: Date;
+  ticket: Types.ObjectId;
+  version: number;
+}
+
+/** The unique index that lets a ticket have only one order that is not cancelled. */
+export const ACTIVE_ORDER_INDEX = 'one_active_order_per_ticket';
+
+const ACTIVE_STATUSES = Object.values(OrderStatus).filter((s) => s !== OrderStatus.Cancelled);
+
+export const orderSchema = new Schema<OrderDocument>(
+  {
+    userId: { type: String, required: true },
+    status: { type: String, required: true, enum: Object.values(OrderStatus), default: OrderStatus.Created },
+    expiresAt: { type: Date, required: true },
+    ticket: { type: Schema.Types.ObjectId, ref: 'Ticket', required: true },
+  },
+  { versionKey: 'version' },
+);
+orderSchema.plugin(versionEverySave);
+orderSchema.index({ userId: 1 });
+// Two users racing for one ticket both pass a "is it reserved?" read; this
+// index lets only one insert through. `$in` in a partial filter needs MongoDB 6.0.
+orderSchema.index(
+  { ticket: 1 },
+  { name: ACTIVE_ORDER_INDEX, unique: true, partialFilterExpression: { status: { $in: ACTIVE_STATUSES } } },
+);
