@@ -1,0 +1,110 @@
+import { Subjects, type ExpirationCompleteEvent, type OrderCancelledEvent } from '@grider-ms-tickets/common';
+import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import { ExpirationMetrics } from '../../../metrics';
+import { createExpirationProcessor } from '../../../queues/expiration-processor';
+import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
+import {
+  REDIS_HOST,
+  REDIS_PORT,
+  destroyQueue,
+  inMs,
+  newOrderId,
+  orderCreated,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../test/helpers';
+import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { OrderCancelledListener } from '../order-cancelled-listener';
+import { OrderCreatedListener } from '../order-created-listener';
+
+function orderCancelled(id: string): OrderCancelledEvent['data'] {
+  return { id, version: 1, ticket: { id: newOrderId() } };
+}
+
+describe('OrderCancelledListener', () => {
+  let expirations: ExpirationQueue;
+  let bus: FakeEventBus;
+  let created: OrderCreatedListener;
+  let cancelled: OrderCancelledListener;
+
+  beforeEach(() => {
+    expirations = createExpirationQueue({
+      redis: { host: REDIS_HOST, port: REDIS_PORT },
+      prefix: uniqueName('test-cancelled'),
+      publishAttempts: 3,
+      backoffMs: 50,
+      backoffMaxMs: 200,
+      retentionSeconds: 3600,
+      logger: testLogger(),
+    });
+    bus = new FakeEventBus();
+    const metrics = new ExpirationMetrics();
+    const options = { expirations, metrics, logger: testLogger() };
+    created = new OrderCreatedListener(bus, options);
+    cancelled = new OrderCancelledListener(bus, options);
+    expirations.process(
+      5,
+      createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+    );
+  });
+
+  afterEach(async () => {
+    await destroyQueue(expirations);
+  });
+
+  const expired = () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).map((e) => e.orderId);
+
+  it('listens to order:cancelled in the expiration-service queue group', async () => {
+    await cancelled.listen();
+
+    expect(bus.subscriptionSpecs).toEqual([
+      expect.objectContaining({ subject: 'order:cancelled', queueGroupName: 'expiration-service' }),
+    ]);
+  });
+
+  it('removes the pending job of a cancelled order, so no expiration:complete is published for it', async () => {
+    const cancelledOrder = orderCreated(inMs(1_000));
+    // Expires just after the cancelled one: once it is published, the cancelled one would have been too.
+    const control = orderCreated(inMs(1_200));
+    await bus.deliver(created, cancelledOrder);
+    await bus.deliver(created, control);
+
+    const msg = await bus.deliver(cancelled, orderCancelled(cancelledOrder.id));
+    await waitFor(() => expired().includes(control.id), 'the control order to expire');
+
+    expect(msg.acked).toBe(true);
+    expect(await expirations.queue.getJob(cancelledOrder.id)).toBeNull();
+    expect(expired()).toEqual([control.id]);
+  });
+
+  it('when the cancel comes before the order:created, a later order:created fires nothing', async () => {
+    const order = orderCreated(inMs(-1_000));
+    const control = orderCreated(inMs(-1_000));
+
+    const msg = await bus.deliver(cancelled, orderCancelled(order.id));
+    await bus.deliver(created, order);
+    await bus.deliver(created, control);
+    await waitFor(() => expired().includes(control.id), 'the control order to expire');
+
+    expect(msg.acked).toBe(true);
+    expect(expired()).toEqual([control.id]);
+  });
+
+  it('when the order already expired, changes nothing and acks', async () => {
+    const order = orderCreated(inMs(0));
+    await bus.deliver(created, order);
+    await waitFor(() => expired().includes(order.id), 'the expiration');
+
+    const msg = await bus.deliver(cancelled, orderCancelled(order.id));
+
+    expect(msg.acked).toBe(true);
+    expect(expired()).toEqual([order.id]);
+  });
+
+  it('acks and drops an event without an id', async () => {
+    const msg = await bus.deliver(cancelled, { version: 1, ticket: { id: 't' } });
+
+    expect(msg.acked).toBe(true);
+  });
+});

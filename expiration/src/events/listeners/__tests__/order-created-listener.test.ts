@@ -1,0 +1,148 @@
+import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
+import { FakeEventBus, FakeMessage } from '@grider-ms-tickets/common/testing';
+import { ExpirationMetrics } from '../../../metrics';
+import { createExpirationProcessor } from '../../../queues/expiration-processor';
+import { createExpirationQueue, type ExpirationQueue, type ScheduleResult } from '../../../queues/expiration-queue';
+import {
+  REDIS_HOST,
+  REDIS_PORT,
+  destroyQueue,
+  inMs,
+  newOrderId,
+  orderCreated,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../../test/helpers';
+import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { OrderCreatedListener } from '../order-created-listener';
+
+async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  return (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+describe('OrderCreatedListener', () => {
+  let expirations: ExpirationQueue;
+  let bus: FakeEventBus;
+  let metrics: ExpirationMetrics;
+  let listener: OrderCreatedListener;
+
+  beforeEach(() => {
+    expirations = createExpirationQueue({
+      redis: { host: REDIS_HOST, port: REDIS_PORT },
+      prefix: uniqueName('test-created'),
+      publishAttempts: 3,
+      backoffMs: 50,
+      backoffMaxMs: 200,
+      retentionSeconds: 3600,
+      logger: testLogger(),
+    });
+    bus = new FakeEventBus();
+    metrics = new ExpirationMetrics();
+    listener = new OrderCreatedListener(bus, { expirations, metrics, logger: testLogger() });
+  });
+
+  afterEach(async () => {
+    await destroyQueue(expirations);
+  });
+
+  it('listens to order:created in the expiration-service queue group', async () => {
+    await listener.listen();
+
+    expect(bus.subscriptionSpecs).toEqual([
+      expect.objectContaining({ subject: 'order:created', queueGroupName: 'expiration-service', maxInFlight: 64 }),
+    ]);
+  });
+
+  it('schedules a job delayed until expiresAt, then acks', async () => {
+    const data = orderCreated(inMs(60_000));
+
+    const msg = await bus.deliver(listener, data);
+
+    const job = await expirations.queue.getJob(data.id);
+    expect(msg.acked).toBe(true);
+    expect(await job?.getState()).toBe('delayed');
+    expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(new Date(data.expiresAt).getTime());
+    expect(await counter(metrics.jobsScheduled)).toBe(1);
+  });
+
+  it('when the same order:created is delivered twice, schedules one job and acks both', async () => {
+    const data = orderCreated(inMs(60_000));
+
+    const first = await bus.deliver(listener, data);
+    const redelivered = await bus.deliver(listener, data, { deliveryCount: 2 });
+
+    expect(first.acked && redelivered.acked).toBe(true);
+    expect(await expirations.queue.getDelayedCount()).toBe(1);
+    expect(await counter(metrics.jobsScheduled)).toBe(1);
+    expect(await counter(metrics.duplicatesIgnored)).toBe(1);
+  });
+
+  it('acks only after the job is stored in Redis', async () => {
+    let finishAdd!: (result: ScheduleResult) => void;
+    const slowQueue = {
+      scheduleExpiration: () =>
+        new Promise<ScheduleResult>((resolve) => {
+          finishAdd = resolve;
+        }),
+    };
+    const slowListener = new OrderCreatedListener(bus, { expirations: slowQueue, metrics, logger: testLogger() });
+
+    const msg = new FakeMessage(Subjects.OrderCreated, orderCreated(inMs(60_000)));
+
+    const handling = slowListener.handleMessage(msg);
+    await waitFor(() => finishAdd, 'the add to start');
+    const ackedBeforeAdd = msg.acked;
+    finishAdd({ outcome: 'scheduled', delayMs: 60_000 });
+    await handling;
+
+    expect(ackedBeforeAdd).toBe(false);
+    expect(msg.acked).toBe(true);
+  });
+
+  it('when storing the job fails, does not ack, so the message is redelivered', async () => {
+    const brokenQueue = { scheduleExpiration: () => Promise.reject(new Error('Redis is down')) };
+    const brokenListener = new OrderCreatedListener(bus, { expirations: brokenQueue, metrics, logger: testLogger() });
+
+    const msg = await bus.deliver(brokenListener, orderCreated(inMs(60_000)));
+
+    expect(msg.acked).toBe(false);
+    expect(msg.nakked).toBe(true);
+  });
+
+  it('when expiresAt is in the past, the expiration is published at once', async () => {
+    expirations.process(
+      5,
+      createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+    );
+    const data = orderCreated(inMs(-5 * 60_000));
+    const started = Date.now();
+
+    const msg = await bus.deliver(listener, data);
+    await waitFor(() => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length > 0, 'the expiration');
+
+    expect(msg.acked).toBe(true);
+    expect(bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete)).toEqual([{ orderId: data.id }]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('acks and drops an event whose expiresAt is not a date, and counts it', async () => {
+    const data = { ...orderCreated(inMs(60_000)), expiresAt: 'tomorrow' };
+
+    const msg = await bus.deliver(listener, data);
+
+    expect(msg.acked).toBe(true);
+    expect(await expirations.queue.getJob(data.id)).toBeNull();
+    expect(await counter(metrics.invalidEvents)).toBe(1);
+  });
+
+  it('when the order was cancelled first, schedules nothing and acks', async () => {
+    const data = orderCreated(inMs(60_000), newOrderId());
+    await expirations.cancelExpiration(data.id);
+
+    const msg = await bus.deliver(listener, data);
+
+    expect(msg.acked).toBe(true);
+    expect(await expirations.queue.getJob(data.id)).toBeNull();
+  });
+});
