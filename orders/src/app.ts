@@ -1,0 +1,45 @@
+import { NotFoundError, createCurrentUser, createErrorHandler, createHealthRouter } from '@grider-ms-tickets/common';
+import cookieSession from 'cookie-session';
+import express, { type Express } from 'express';
+import { createDeleteOrderRouter } from './routes/delete';
+import { createIndexOrderRouter } from './routes/index';
+import { createNewOrderRouter } from './routes/new';
+import type { RouteDependencies } from './routes/route-dependencies';
+import { createShowOrderRouter } from './routes/show';
+
+/** What {@link createApp} is built with. */
+export type AppOptions = RouteDependencies;
+
+/**
+ * The express app of the orders service, without `listen`.
+ *
+ * @param options - the store, the event bus, the config and the logger
+ * @returns the app
+ */
+export function createApp(options: AppOptions): Express {
+  const { store, bus, config, logger } = options;
+  const app = express();
+  // Behind the ingress, which terminates TLS and sets X-Forwarded-Proto.
+  app.set('trust proxy', true);
+  app.use(express.json());
+  app.use(
+    createHealthRouter({ checks: { store: () => store.isReady(), nats: () => bus.isConnected() } }),
+  );
+  // The session cookie is set by the auth service; this service only reads it.
+  // `secure` only governs writing a cookie (cookie-session refuses to send a
+  // secure cookie over plain HTTP), and reading works over HTTP as well, so
+  // unlike the course it needs no NODE_ENV switch for tests or local runs.
+  app.use(cookieSession({ signed: false, secure: true }));
+  app.use(createCurrentUser(config.jwtKey));
+
+  app.use(createNewOrderRouter(options));
+  app.use(createIndexOrderRouter(options));
+  app.use(createShowOrderRouter(options));
+  app.use(createDeleteOrderRouter(options));
+
+  app.use(() => {
+    throw new NotFoundError();
+  });
+  app.use(createErrorHandler(logger));
+  return app;
+}

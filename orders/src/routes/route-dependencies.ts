@@ -1,0 +1,11 @@
+import type { EventBus, Logger } from '@grider-ms-tickets/common';
+import type { OrdersConfig } from '../config';
+import type { OrdersStore } from '../store';
+
+/** What the routes are built with. */
+export interface RouteDependencies {
+  store: OrdersStore;
+  bus: EventBus;
+  config: Pick<OrdersConfig, 'jwtKey' | 'expirationWindowSeconds'>;
+  logger: Logger;
+}

@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { connectEventBus, createShutdown, type EventBus, type Logger, type ShutdownStep } from '@grider-ms-tickets/common';
+import { createApp } from './app';
+import type { OrdersConfig } from './config';
+import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
+import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
+import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
+import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
+import { createStore, type OrdersStore } from './store';
+
+/** Options of {@link startOrdersService}. */
+export interface OrdersServiceOptions {
+  logger: Logger;
+  /**
+   * Called with 0 at the end of a shutdown, and with 1 if it times out.
+   * `index.ts` passes `process.exit`; tests leave it out.
+   *
+   * @defaultValue does nothing
+   */
+  exit?: (code: number) => void;
+}
+
+/** A running orders service. */
+export interface OrdersService {
+  server: Server;
+  /** The port HTTP listens on: `config.port`, or the one the OS chose for port 0. */
+  port: number;
+  store: OrdersStore;
+  bus: EventBus;
+  /**
+   * Stops HTTP and the listeners, lets work in flight finish, drains NATS and
+   * closes the store, each step on its own. Safe to call twice.
+   */
+  shutdown: (reason?: string) => Promise<void>;
+}
+
+/**
+ * Starts the service in order: the store, then NATS, then the listeners, then
+ * HTTP. If a step fails, what was opened is closed again and the error is thrown.
+ *
+ * @param config - the validated config
+ * @param options - the logger, and what to do at the end of a shutdown
+ * @returns the running service
+ */
+export async function startOrdersService(config: OrdersConfig, options: OrdersServiceOptions): Promise<OrdersService> {
+  const { logger, exit = () => undefined } = options;
+  // Shutdown steps, in shutdown order: each start step puts its undo in front.
+  const steps: ShutdownStep[] = [];
+  try {
+    const store = await createStore(config.store, logger);
+    steps.unshift({ name: 'store', run: () => store.close() });
+
+    const bus = await connectEventBus(config.eventBus, logger);
+    steps.unshift({ name: 'nats', run: () => bus.close() });
+    logger.info({ kind: bus.kind }, 'connected to the event bus');
+
+    const listenerOptions = { store, logger };
+    const listeners = [
+      new TicketCreatedListener(bus, listenerOptions),
+      new TicketUpdatedListener(bus, listenerOptions),
+      new ExpirationCompleteListener(bus, { ...listenerOptions, maxDeliveries: config.expirationMaxDeliveries }),
+      new PaymentCreatedListener(bus, listenerOptions),
+    ];
+    steps.unshift({ name: 'listeners', run: () => Promise.all(listeners.map((l) => l.close())) });
+    await Promise.all(listeners.map((l) => l.listen()));
+
+    const app = createApp({ store, bus, config, logger });
+    const server = await listen(app, config.port);
+    steps.unshift({ name: 'http', run: () => closeServer(server) });
+    const port = (server.address() as AddressInfo).port;
+    logger.info({ port }, 'listening');
+
+    const shutdown = createShutdown(steps, { logger, exit });
+    return { server, port, store, bus, shutdown: (reason = 'requested') => shutdown(reason) };
+  } catch (err) {
+    for (const step of steps) {
+      await Promise.resolve()
+        .then(step.run)
+        .catch((closeErr: unknown) => logger.warn({ err: closeErr, step: step.name }, 'cleanup after a failed start-up failed'));
+    }
+    throw err;
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Keep-alive connections with no request in flight would hold close() open.
+    server.closeIdleConnections();
+  });
+}
