@@ -1,0 +1,42 @@
+import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import type { Express } from 'express';
+import { createApp } from '../app';
+import { MemoryOrdersStore, newObjectId, type Ticket } from '../store';
+import { captureLogs, type LogLine } from './capture-logs';
+import { sessionCookie } from './session-cookie';
+
+export const TEST_JWT_KEY = 'test-jwt-key';
+export const TEST_EXPIRATION_WINDOW_SECONDS = 900;
+
+/** The app over a memory store and a fake bus, with helpers to arrange a test. */
+export interface TestApp {
+  app: Express;
+  store: MemoryOrdersStore;
+  bus: FakeEventBus;
+  logs: LogLine[];
+  /** A `Cookie` header value for a user, a new one unless `userId` is given. */
+  signin(userId?: string): string;
+  /** Adds a ticket replica, as ticket:created would. */
+  aTicket(title?: string, price?: number): Promise<Ticket>;
+}
+
+/** @returns a fresh app with its own store and bus */
+export function buildTestApp(): TestApp {
+  const store = new MemoryOrdersStore();
+  const bus = new FakeEventBus();
+  const { logger, lines } = captureLogs();
+  const app = createApp({
+    store,
+    bus,
+    logger,
+    config: { jwtKey: TEST_JWT_KEY, expirationWindowSeconds: TEST_EXPIRATION_WINDOW_SECONDS },
+  });
+  return {
+    app,
+    store,
+    bus,
+    logs: lines,
+    signin: (userId = newObjectId()) => sessionCookie({ id: userId, email: `${userId}@test.com` }, TEST_JWT_KEY),
+    aTicket: (title = 'concert', price = 20) => store.tickets.create({ id: newObjectId(), title, price }),
+  };
+}
