@@ -36,6 +36,8 @@ export class StanBus implements EventBus {
   readonly [EVENT_BUS] = true as const;
   readonly kind = 'stan';
   private connected = true;
+  /** The client emitted 'close': it will not reconnect, and `close()` would never answer. */
+  private clientClosed = false;
   private closing?: Promise<void>;
   private readonly subscriptions = new Set<EventSubscription>();
   private readonly deliveries = new DeliveryCounter();
@@ -58,7 +60,10 @@ export class StanBus implements EventBus {
       this.connected = false;
       this.logger.error({ err }, 'NATS Streaming connection lost');
     });
-    client.on('close', () => (this.connected = false));
+    client.on('close', () => {
+      this.connected = false;
+      this.clientClosed = true;
+    });
   }
 
   /**
@@ -153,7 +158,10 @@ export class StanBus implements EventBus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      if (!this.connected) return;
+      // Close a client that is merely disconnected too: left open, it keeps
+      // reconnecting and holds the process. Its close request times out after
+      // connectTimeout, then it emits 'close'.
+      if (this.clientClosed) return;
       const closed = once(this.client, 'close');
       this.client.close();
       await closed;

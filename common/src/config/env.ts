@@ -36,11 +36,17 @@ export function envInt(options: { default?: number; min?: number; max?: number }
       : options.min !== undefined
         ? `an integer of at least ${min}`
         : 'an integer';
-  const base = z.coerce
-    .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${bounds}`) })
-    .int(`must be ${bounds}`)
-    .min(min, `must be ${bounds}`)
-    .max(max, `must be ${bounds}`);
+  // Convert strings here rather than with z.coerce, which turns an unset
+  // variable into NaN before the error callback sees it: "is required" could
+  // never be reported.
+  const base = z.preprocess(
+    (value) => (typeof value === 'string' ? Number(value) : value),
+    z
+      .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${bounds}`) })
+      .int(`must be ${bounds}`)
+      .min(min, `must be ${bounds}`)
+      .max(max, `must be ${bounds}`),
+  );
   return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
 }
 

@@ -1,0 +1,422 @@
+/**
+ * The JetStream transport against the real NATS server of this machine
+ * (NATS_TEST_URL, nats://127.0.0.1:4222 by default). Every test gets its own
+ * stream, subject prefix and queue groups, and deletes its stream afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  StorageType,
+  jetstreamManager,
+  type ConsumerInfo,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { sleep, waitFor } from '../../__tests__/helpers/wait-for';
+import { Listener } from '../../events/listener';
+import { Publisher } from '../../events/publisher';
+import { ALL_SUBJECTS, Subjects } from '../../events/subjects';
+import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
+import type { EventMessage } from '../event-bus';
+import { JetStreamBus, durableName } from '../jetstream-bus';
+import { NatsWrapper } from '../nats-wrapper';
+
+const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+
+type Reaction = 'ack' | 'ignore' | 'throw';
+
+interface Received {
+  orderId: string;
+  sequence: number;
+  deliveries: number;
+}
+
+class ExpirationListener extends Listener<ExpirationCompleteEvent> {
+  subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
+  // Short, so that redeliveries come within the test.
+  protected override ackWait = 1000;
+  readonly received: Received[] = [];
+  /** When each delivery arrived, in ms since the epoch. */
+  readonly arrivals: number[] = [];
+
+  constructor(
+    bus: JetStreamBus,
+    public queueGroupName: string,
+    logger?: Logger,
+    private readonly react: (received: Received) => Reaction = () => 'ack',
+  ) {
+    super(bus, { logger });
+  }
+
+  onMessage(data: ExpirationCompleteEvent['data'], msg: EventMessage): void {
+    const received = { orderId: data.orderId, sequence: msg.getSequence(), deliveries: msg.getDeliveryCount() };
+    this.received.push(received);
+    this.arrivals.push(Date.now());
+    const reaction = this.react(received);
+    if (reaction === 'throw') throw new Error(`cannot handle ${data.orderId} yet`);
+    if (reaction === 'ack') msg.ack();
+  }
+
+  get orderIds(): string[] {
+    return this.received.map((r) => r.orderId);
+  }
+}
+
+class ExpirationPublisher extends Publisher<ExpirationCompleteEvent> {
+  subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
+}
+
+/** Publishes each order's expiration once, whatever the retries. */
+class IdempotentExpirationPublisher extends ExpirationPublisher {
+  protected override messageId(data: ExpirationCompleteEvent['data']): string {
+    return `expiration:${data.orderId}`;
+  }
+}
+
+let admin: NatsConnection;
+let jsm: JetStreamManager;
+
+/** The names and connections of one test. */
+let id: string;
+let buses: JetStreamBus[];
+let wrappers: NatsWrapper[];
+
+/** A queue group name no other test uses. */
+const group = (name: string) => `${id}-${name}`;
+
+async function connectBus(logger?: Logger): Promise<JetStreamBus> {
+  const bus = await JetStreamBus.connect({ url: NATS_URL, stream: id, subjectPrefix: `${id}.`, name: id, logger });
+  buses.push(bus);
+  return bus;
+}
+
+function consumerInfo(queueGroupName: string): Promise<ConsumerInfo> {
+  return jsm.consumers.info(id, durableName(queueGroupName, Subjects.ExpirationComplete));
+}
+
+/** Waits until the server has nothing left to deliver to the group and every delivery is acked. */
+function waitUntilAllAcked(queueGroupName: string): Promise<ConsumerInfo> {
+  return waitFor(
+    async () => {
+      const info = await consumerInfo(queueGroupName);
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info;
+    },
+    { what: `every message of ${queueGroupName} to be acked` },
+  );
+}
+
+/** Publishes `{ orderId }` for each id, in order. */
+async function publish(bus: JetStreamBus, ...orderIds: string[]): Promise<void> {
+  const publisher = new ExpirationPublisher(bus);
+  for (const orderId of orderIds) await publisher.publish({ orderId });
+}
+
+beforeAll(async () => {
+  admin = await connect({ servers: NATS_URL, name: 'common-int-test-admin' });
+  jsm = await jetstreamManager(admin);
+});
+
+afterAll(async () => {
+  await admin.close();
+});
+
+beforeEach(() => {
+  id = `it${randomUUID().slice(0, 8)}`;
+  buses = [];
+  wrappers = [];
+});
+
+afterEach(async () => {
+  await Promise.allSettled([...buses.map((b) => b.close()), ...wrappers.map((w) => w.close())]);
+  await jsm.streams.delete(id).catch(() => undefined);
+});
+
+describe('JetStreamBus against a real NATS server', () => {
+  it('delivers a published event to a listener, which acks it', async () => {
+    const bus = await connectBus();
+    const listener = new ExpirationListener(bus, group('orders'));
+    await listener.listen();
+
+    await publish(bus, 'o1');
+    await waitFor(() => listener.received.length === 1, { what: 'the delivery' });
+    const info = await waitUntilAllAcked(group('orders'));
+
+    expect(listener.received).toEqual([{ orderId: 'o1', sequence: 1, deliveries: 1 }]);
+    expect(info.ack_floor.stream_seq).toBe(1);
+    expect(bus.isConnected()).toBe(true);
+  });
+
+  it('creates a file-backed stream with every subject under the prefix', async () => {
+    const bus = await connectBus();
+
+    const info = await jsm.streams.info(id);
+
+    expect(bus.stream).toBe(id);
+    expect([...info.config.subjects].sort()).toEqual(ALL_SUBJECTS.map((s) => `${id}.${s}`).sort());
+    expect(info.config.storage).toBe(StorageType.File);
+    expect(bus.wireSubject(Subjects.OrderCreated)).toBe(`${id}.order:created`);
+  });
+
+  it('adds the missing subjects to an existing stream, keeping its own', async () => {
+    const own = `${id}.legacy`;
+    await jsm.streams.add({ name: id, subjects: [own, `${id}.${Subjects.TicketCreated}`], storage: StorageType.Memory });
+
+    await connectBus();
+    await connectBus(); // a second instance finds nothing to add
+    const info = await jsm.streams.info(id);
+
+    expect([...info.config.subjects].sort()).toEqual([own, ...ALL_SUBJECTS.map((s) => `${id}.${s}`)].sort());
+    expect(info.config.storage).toBe(StorageType.Memory);
+  });
+
+  it('makes a durable named <queueGroupName>:<subject> with explicit acks, the filter subject and deliver-all', async () => {
+    const bus = await connectBus();
+    await publish(bus, 'before-listen');
+    const listener = new ExpirationListener(bus, group('orders'));
+
+    await listener.listen();
+    const info = await consumerInfo(group('orders'));
+    await waitFor(() => listener.received.length === 1, { what: 'the earlier message' });
+
+    expect(info.name).toBe(`${group('orders')}:expiration:complete`);
+    expect(info.config).toMatchObject({
+      durable_name: `${group('orders')}:expiration:complete`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `${id}.expiration:complete`,
+      ack_wait: nanos(1000),
+    });
+    expect(listener.orderIds).toEqual(['before-listen']);
+  });
+
+  it('updates the ack wait of an existing durable when a new version of the listener changes it', async () => {
+    const bus = await connectBus();
+    const old = new ExpirationListener(bus, group('orders'));
+    await old.listen();
+    await old.close();
+    class SlowerListener extends ExpirationListener {
+      protected override ackWait = 3000;
+    }
+
+    await new SlowerListener(bus, group('orders')).listen();
+    const info = await consumerInfo(group('orders'));
+
+    expect(info.config.ack_wait).toBe(nanos(3000));
+  });
+
+  it('redelivers a message that was not acked within the ack wait', async () => {
+    const bus = await connectBus();
+    const listener = new ExpirationListener(bus, group('orders'), undefined, (r) => (r.deliveries === 1 ? 'ignore' : 'ack'));
+    await listener.listen();
+
+    await publish(bus, 'o1');
+    await waitFor(() => listener.received.length === 2, { what: 'the redelivery', timeoutMs: 15_000 });
+    await waitUntilAllAcked(group('orders'));
+
+    expect(listener.received).toEqual([
+      { orderId: 'o1', sequence: 1, deliveries: 1 },
+      { orderId: 'o1', sequence: 1, deliveries: 2 },
+    ]);
+  });
+
+  it('when a handler throws, the message comes back and the connection keeps delivering', async () => {
+    const { logger, lines } = captureLogs('jetstream-int');
+    const bus = await connectBus(logger);
+    const listener = new ExpirationListener(bus, group('orders'), logger, (r) =>
+      r.orderId === 'o1' && r.deliveries === 1 ? 'throw' : 'ack',
+    );
+    await listener.listen();
+
+    await publish(bus, 'o1');
+    await waitFor(() => listener.received.length === 2, { what: 'the redelivery', timeoutMs: 15_000 });
+    await publish(bus, 'o2');
+    await waitFor(() => listener.received.length === 3, { what: 'the next message' });
+    await waitUntilAllAcked(group('orders'));
+
+    expect(listener.received).toEqual([
+      { orderId: 'o1', sequence: 1, deliveries: 1 },
+      { orderId: 'o1', sequence: 1, deliveries: 2 },
+      { orderId: 'o2', sequence: 2, deliveries: 1 },
+    ]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      expect.objectContaining({ subject: Subjects.ExpirationComplete, sequence: 1, deliveries: 1, retryInMs: 500 }),
+    ]);
+    // The server held the message for the nak delay (500 ms) before sending it again.
+    expect(listener.arrivals[1] - listener.arrivals[0]).toBeGreaterThanOrEqual(450);
+    expect(bus.isConnected()).toBe(true);
+  });
+
+  it('splits the messages between two instances of one queue group, each delivered exactly once', async () => {
+    const [busA, busB, publisherBus] = [await connectBus(), await connectBus(), await connectBus()];
+    const a = new ExpirationListener(busA, group('orders'));
+    const b = new ExpirationListener(busB, group('orders'));
+    await a.listen();
+    await b.listen();
+    // Both instances must be pulling before the messages arrive, or one could take them all.
+    await waitFor(async () => (await consumerInfo(group('orders'))).num_waiting >= 2, { what: 'two pull requests' });
+    const orderIds = Array.from({ length: 20 }, (_, i) => `o${i + 1}`);
+
+    await publish(publisherBus, ...orderIds);
+    await waitFor(() => a.received.length + b.received.length >= orderIds.length, { what: 'every message' });
+    const info = await waitUntilAllAcked(group('orders'));
+
+    expect(a.received.length).toBeGreaterThan(0);
+    expect(b.received.length).toBeGreaterThan(0);
+    expect([...a.orderIds, ...b.orderIds].sort()).toEqual([...orderIds].sort());
+    expect(info.num_redelivered).toBe(0);
+    expect(info.delivered.consumer_seq).toBe(orderIds.length);
+  });
+
+  it('a restarted listener resumes from its durable position without replaying acked messages', async () => {
+    const publisherBus = await connectBus();
+    const firstBus = await connectBus();
+    const first = new ExpirationListener(firstBus, group('orders'));
+    await first.listen();
+    await publish(publisherBus, 'o1', 'o2');
+    await waitFor(() => first.received.length === 2, { what: 'the first two messages' });
+    await waitUntilAllAcked(group('orders'));
+    await firstBus.close();
+
+    await publish(publisherBus, 'o3');
+    const restarted = new ExpirationListener(await connectBus(), group('orders'));
+    await restarted.listen();
+    await waitFor(() => restarted.received.length === 1, { what: 'the message sent while it was down' });
+    await waitUntilAllAcked(group('orders'));
+
+    expect(first.orderIds).toEqual(['o1', 'o2']);
+    expect(restarted.received).toEqual([{ orderId: 'o3', sequence: 3, deliveries: 1 }]);
+  });
+
+  it('a second queue group gets every message too, from the start of the stream', async () => {
+    const bus = await connectBus();
+    const orders = new ExpirationListener(bus, group('orders'));
+    await orders.listen();
+    await publish(bus, 'o1', 'o2');
+    await waitFor(() => orders.received.length === 2, { what: 'the first group' });
+
+    const audit = new ExpirationListener(bus, group('audit'));
+    await audit.listen();
+    await waitFor(() => audit.received.length === 2, { what: 'the second group' });
+
+    expect(audit.orderIds).toEqual(['o1', 'o2']);
+  });
+
+  it('acks an invalid payload instead of redelivering it, and logs it with subject, sequence and reason', async () => {
+    const { logger, lines } = captureLogs('jetstream-int');
+    const bus = await connectBus(logger);
+    const listener = new ExpirationListener(bus, group('orders'), logger);
+    await listener.listen();
+
+    await bus.publish(Subjects.ExpirationComplete, '{bad');
+    const warning = await waitFor(() => lines.find((l) => l.level === 'warn'), { what: 'the warning' });
+    await waitUntilAllAcked(group('orders'));
+    await sleep(1_500); // longer than the ack wait: a redelivery would have come by now
+    const info = await consumerInfo(group('orders'));
+
+    expect(warning).toMatchObject({
+      subject: Subjects.ExpirationComplete,
+      sequence: 1,
+      deliveries: 1,
+      reason: expect.stringMatching(/^payload is not JSON/),
+      msg: 'invalid event acked and dropped',
+    });
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    expect(info.num_redelivered).toBe(0);
+    expect(info.delivered.consumer_seq).toBe(1);
+    expect(listener.received).toEqual([]);
+  });
+
+  it('keeps one message per msgId within the duplicate window', async () => {
+    const bus = await connectBus();
+    const publisher = new IdempotentExpirationPublisher(bus);
+    const listener = new ExpirationListener(bus, group('orders'));
+    await listener.listen();
+
+    await publisher.publish({ orderId: 'o1' });
+    await publisher.publish({ orderId: 'o1' }); // a retry
+    await publisher.publish({ orderId: 'o2' });
+    await waitFor(() => listener.received.length === 2, { what: 'both orders' });
+    await waitUntilAllAcked(group('orders'));
+    const stream = await jsm.streams.info(id);
+
+    expect(stream.state.messages).toBe(2);
+    expect(listener.orderIds).toEqual(['o1', 'o2']);
+  });
+
+  it('passes the logical subject, data and delivery details to onMessage', async () => {
+    const bus = await connectBus();
+    const seen: EventMessage[] = [];
+    await bus.subscribe(
+      { subject: Subjects.ExpirationComplete, queueGroupName: group('raw'), ackWait: 5000, maxInFlight: 1 },
+      async (msg) => {
+        seen.push(msg);
+        msg.ack();
+      },
+    );
+
+    await bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}');
+    const [msg] = await waitFor(() => seen.length === 1 && seen, { what: 'the message' });
+
+    expect(msg.getSubject()).toBe(Subjects.ExpirationComplete);
+    expect(msg.getSequence()).toBe(1);
+    expect(msg.getData()).toBe('{"orderId":"o1"}');
+    expect(msg.getRawData().toString()).toBe('{"orderId":"o1"}');
+    expect(msg.isRedelivered()).toBe(false);
+    expect(msg.getDeliveryCount()).toBe(1);
+    expect(Math.abs(msg.getTimestamp().getTime() - Date.now())).toBeLessThan(60_000);
+    expect(msg.getTimestampRaw()).toBeGreaterThan(msg.getTimestamp().getTime() * 1e6 - 1e6);
+    expect(typeof msg.getCrc32()).toBe('number');
+  });
+
+  it('a closed listener stops receiving, and listens again from where it stopped', async () => {
+    const bus = await connectBus();
+    const listener = new ExpirationListener(bus, group('orders'));
+    await listener.listen();
+    await publish(bus, 'o1');
+    await waitFor(() => listener.received.length === 1, { what: 'the first message' });
+    await waitUntilAllAcked(group('orders'));
+
+    await listener.close();
+    await publish(bus, 'o2');
+    const whileClosed = (await consumerInfo(group('orders'))).num_pending;
+    await listener.listen();
+    await waitFor(() => listener.received.length === 2, { what: 'the second message' });
+
+    expect(whileClosed).toBe(1);
+    expect(listener.orderIds).toEqual(['o1', 'o2']);
+  });
+
+  it('close() ends the connection, and a second close() is harmless', async () => {
+    const bus = await connectBus();
+    await new ExpirationListener(bus, group('orders')).listen();
+
+    await Promise.all([bus.close(), bus.close()]);
+
+    expect(bus.isConnected()).toBe(false);
+    expect(bus.connection.isClosed()).toBe(true);
+  });
+
+  it('refuses to connect to a server that is not there', async () => {
+    await expect(JetStreamBus.connect({ url: 'nats://127.0.0.1:1', stream: id })).rejects.toThrow();
+  });
+});
+
+describe('NatsWrapper with JetStream', () => {
+  it('connects the bus a config names, refuses a second connect, and closes it', async () => {
+    const wrapper = new NatsWrapper();
+    wrappers.push(wrapper);
+
+    const bus = await wrapper.connect({ kind: 'jetstream', url: NATS_URL, stream: id, subjectPrefix: `${id}.` });
+    const second = wrapper.connect({ kind: 'jetstream', url: NATS_URL, stream: id, subjectPrefix: `${id}.` });
+
+    await expect(second).rejects.toThrow('NATS is already connected');
+    expect(wrapper.client).toBe(bus);
+    expect(bus.kind).toBe('jetstream');
+    expect(wrapper.isConnected()).toBe(true);
+    await wrapper.close();
+    expect(wrapper.isConnected()).toBe(false);
+  });
+});
