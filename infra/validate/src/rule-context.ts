@@ -1,0 +1,45 @@
+import type { Problem } from './problem';
+
+/** What the rules know of the overlay they check. */
+export interface RuleContext {
+  /** The overlay, such as `overlays/dev`, for messages. */
+  where: string;
+  /**
+   * What the overlay is for, from its name (`dev…` or `prod…`): dev runs one
+   * replica of each service; prod runs two, with PodDisruptionBudgets, and a
+   * real host.
+   */
+  environment?: 'dev' | 'prod';
+  /**
+   * The images skaffold builds for the profile that deploys this overlay
+   * (skaffold.yaml), by Dockerfile: each service must run the image built
+   * from its own Dockerfile. Undefined when no profile deploys the overlay,
+   * which the skaffold check reports.
+   */
+  artifacts?: Readonly<Record<string, string>>;
+}
+
+/** Collects the problems of one rule. */
+export class Findings {
+  readonly problems: Problem[] = [];
+
+  constructor(private readonly rule: string) {}
+
+  /**
+   * @param where - where, such as `overlays/dev: Deployment/orders-depl`
+   * @param message - what is wrong
+   */
+  add(where: string, message: string): void {
+    this.problems.push({ rule: this.rule, where, message });
+  }
+}
+
+/**
+ * @param overlay - an overlay's folder name
+ * @returns what it is for, from its name
+ */
+export function environmentOf(overlay: string): RuleContext['environment'] {
+  if (overlay.startsWith('prod')) return 'prod';
+  if (overlay.startsWith('dev')) return 'dev';
+  return undefined;
+}

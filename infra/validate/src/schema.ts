@@ -1,0 +1,148 @@
+import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { describe, type K8sObject } from './manifest';
+import type { Problem } from './problem';
+
+/** What the models of kubernetes-models have in common. */
+interface ModelClass {
+  new (data: never): object;
+  prototype: { validate(): void };
+}
+
+/** The kinds these manifests may use, by `apiVersion/kind`. Add one here to allow it. */
+const MODELS: Record<string, ModelClass> = Object.fromEntries(
+  [
+    [Deployment, 'apps/v1', 'Deployment'],
+    [StatefulSet, 'apps/v1', 'StatefulSet'],
+    [DaemonSet, 'apps/v1', 'DaemonSet'],
+    [Job, 'batch/v1', 'Job'],
+    [CronJob, 'batch/v1', 'CronJob'],
+    [Service, 'v1', 'Service'],
+    [ConfigMap, 'v1', 'ConfigMap'],
+    [Secret, 'v1', 'Secret'],
+    [ServiceAccount, 'v1', 'ServiceAccount'],
+    [PersistentVolumeClaim, 'v1', 'PersistentVolumeClaim'],
+    [Namespace, 'v1', 'Namespace'],
+    [Ingress, 'networking.k8s.io/v1', 'Ingress'],
+    [NetworkPolicy, 'networking.k8s.io/v1', 'NetworkPolicy'],
+    [PodDisruptionBudget, 'policy/v1', 'PodDisruptionBudget'],
+    [HorizontalPodAutoscaler, 'autoscaling/v2', 'HorizontalPodAutoscaler'],
+  ].map(([model, apiVersion, kind]) => [`${apiVersion as string}/${kind as string}`, model as ModelClass]),
+);
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+}
+
+/**
+ * Validates each object against the Kubernetes OpenAPI schema of its kind
+ * (kubernetes-models), and rejects fields the schema doesn't define.
+ *
+ * @param objects - rendered objects
+ * @param where - the overlay, for messages
+ * @returns one problem per error
+ */
+export function checkSchema(objects: readonly K8sObject[], where: string): Problem[] {
+  return objects.flatMap((object) => checkObject(object, `${where}: ${describe(object)}`));
+}
+
+function checkObject(object: K8sObject, where: string): Problem[] {
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  if (!Model) {
+    return [{ rule: 'schema', where, message: `no schema for apiVersion ${object.apiVersion} kind ${object.kind} (see infra/validate/src/schema.ts)` }];
+  }
+  // The model copies the data into plain objects, which the proxy then watches.
+  const model = new Model(object as never);
+  const seen = watchReads(model);
+  const problems: Problem[] = [];
+  try {
+    Model.prototype.validate.call(seen.proxy);
+  } catch (err) {
+    const errors = (err as { errors?: AjvError[] }).errors;
+    for (const e of errors ?? [{ instancePath: '', message: (err as Error).message }]) {
+      problems.push({ rule: 'schema', where, message: `${jsonPointerToPath(e.instancePath) || '(object)'}: ${e.message ?? 'is invalid'}` });
+    }
+  }
+  for (const field of unreadFields(model, seen)) {
+    problems.push({ rule: 'schema', where, message: `${field}: unknown field` });
+  }
+  return problems;
+}
+
+interface Reads {
+  proxy: object;
+  /** The keys the validator looked up, per object. */
+  keys: WeakMap<object, Set<string>>;
+  /** The objects whose keys the validator listed: maps, such as labels, whose keys are free. */
+  listed: WeakSet<object>;
+}
+
+/**
+ * kubernetes-models' validators (compiled by ajv) accept fields their schema
+ * doesn't define, as Kubernetes' schemas don't say additionalProperties: false;
+ * the API server then drops them without a word. But a validator looks up, by
+ * name, every field its schema defines. So every field of the data that the
+ * validator never looked up is one the schema doesn't know: `replicass`, `imag`.
+ * Objects it lists the keys of are maps (labels, resources.limits): any key goes.
+ *
+ * @param root - the data to validate
+ * @returns a proxy to validate instead, and what the validator read of it
+ */
+function watchReads(root: object): Reads {
+  const keys = new WeakMap<object, Set<string>>();
+  const listed = new WeakSet<object>();
+  const proxies = new WeakMap<object, object>();
+  const note = (target: object, key: string | symbol): void => {
+    if (typeof key !== 'string') return;
+    let set = keys.get(target);
+    if (!set) keys.set(target, (set = new Set()));
+    set.add(key);
+  };
+  const wrap = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const cached = proxies.get(value);
+    if (cached) return cached;
+    const proxy = new Proxy(value, {
+      get(target, key, receiver) {
+        note(target, key);
+        return wrap(Reflect.get(target, key, receiver));
+      },
+      has(target, key) {
+        note(target, key);
+        return Reflect.has(target, key);
+      },
+      ownKeys(target) {
+        listed.add(target);
+        return Reflect.ownKeys(target);
+      },
+    });
+    proxies.set(value, proxy);
+    return proxy;
+  };
+  return { proxy: wrap(root) as object, keys, listed };
+}
+
+function unreadFields(value: unknown, reads: Reads, path = ''): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => unreadFields(item, reads, `${path}[${i}]`));
+  const read = reads.keys.get(value);
+  const free = reads.listed.has(value);
+  return Object.entries(value).flatMap(([key, child]) => {
+    const childPath = path ? `${path}.${key}` : key;
+    if (!free && !read?.has(key)) return [childPath];
+    return unreadFields(child, reads, childPath);
+  });
+}
+
+function jsonPointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}

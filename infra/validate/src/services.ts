@@ -1,0 +1,91 @@
+import { loadExpirationConfig } from '../../../expiration/src/config';
+import { loadOrdersConfig } from '../../../orders/src/config';
+import type { IContainer } from 'kubernetes-models/v1';
+import type { Workload } from './manifest';
+
+/** A host and port a service connects to at start-up. */
+export interface Dependency {
+  /** The variable it comes from, for messages. */
+  variable: string;
+  host: string;
+  port: number;
+}
+
+/** What the validator knows of one of our services. */
+export interface ServiceSpec {
+  name: string;
+  /** Its Deployment, as the course names it. */
+  deployment: string;
+  /** Its container in that Deployment. */
+  container: string;
+  /** Its Dockerfile, relative to the repository. */
+  dockerfile: string;
+  /** The service's own config loader: it throws ConfigError naming every bad variable. */
+  check(env: NodeJS.ProcessEnv): {
+    /** The port of /healthz and /readyz. */
+    httpPort: number;
+    /** What it connects to, which must be Services of the same manifests. */
+    dependencies: Dependency[];
+    eventBus: 'stan' | 'jetstream';
+  };
+  /** Its shutdown's longest wait, which terminationGracePeriodSeconds must cover. */
+  minGracePeriodSeconds: number;
+}
+
+/**
+ * @param variable - the variable's name
+ * @param url - a URL such as nats://nats-srv:4222 or mongodb://orders-mongo-srv:27017/orders
+ * @param defaultPort - when the URL has none
+ * @returns its host and port
+ */
+function urlDependency(variable: string, url: string, defaultPort: number): Dependency {
+  const parsed = new URL(url);
+  return { variable, host: parsed.hostname, port: parsed.port ? Number(parsed.port) : defaultPort };
+}
+
+/** Our services. The others in the manifests (Redis, MongoDB, NATS) are third-party images. */
+export const SERVICES: readonly ServiceSpec[] = [
+  {
+    name: 'expiration',
+    deployment: 'expiration-depl',
+    container: 'expiration',
+    dockerfile: 'expiration/Dockerfile',
+    check(env) {
+      const config = loadExpirationConfig(env);
+      return {
+        httpPort: config.healthPort,
+        eventBus: config.eventBus.kind,
+        dependencies: [
+          urlDependency('NATS_URL', config.eventBus.url, 4222),
+          { variable: 'REDIS_HOST', host: config.redis.host, port: config.redis.port },
+        ],
+      };
+    },
+    // It waits for the Bull jobs that are running; one publish's retries can take that long.
+    minGracePeriodSeconds: 30,
+  },
+  {
+    name: 'orders',
+    deployment: 'orders-depl',
+    container: 'orders',
+    dockerfile: 'orders/Dockerfile',
+    check(env) {
+      const config = loadOrdersConfig(env);
+      const dependencies = [urlDependency('NATS_URL', config.eventBus.url, 4222)];
+      if (config.store.kind === 'mongo') dependencies.push(urlDependency('MONGO_URI', config.store.uri, 27017));
+      return { httpPort: config.port, eventBus: config.eventBus.kind, dependencies };
+    },
+    minGracePeriodSeconds: 10,
+  },
+];
+
+/**
+ * @param workload - a workload
+ * @param container - one of its containers
+ * @returns the service it runs, if it is one of ours
+ */
+export function serviceOf(workload: Workload, container: IContainer): ServiceSpec | undefined {
+  return SERVICES.find(
+    (s) => workload.kind === 'Deployment' && workload.metadata.name === s.deployment && container.name === s.container,
+  );
+}

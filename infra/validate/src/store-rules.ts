@@ -1,0 +1,104 @@
+import type { IContainer } from 'kubernetes-models/v1';
+import { commandLine, hasFlag, optionValue } from './container-args';
+import { containersOf, describe, parseImage, type Workload } from './manifest';
+import type { Problem } from './problem';
+import { Findings, type RuleContext } from './rule-context';
+
+/** A server that keeps data, and where it keeps it. */
+interface Store {
+  name: string;
+  /** Whether this container runs it. */
+  runs(container: IContainer): boolean;
+  /** Its data folder, from its command line or its default. */
+  dataDir(argv: readonly string[]): string | undefined;
+  /** Its own settings to check. */
+  check?(argv: readonly string[], at: string, found: Findings): void;
+}
+
+const imageName = (container: IContainer): string => parseImage(container.image ?? '').repository.split('/').pop() ?? '';
+
+const STORES: readonly Store[] = [
+  {
+    name: 'Redis',
+    runs: (c) => imageName(c) === 'redis',
+    dataDir: (argv) => optionValue(argv, ['--dir']) ?? '/data',
+    check: checkRedis,
+  },
+  {
+    name: 'MongoDB',
+    runs: (c) => imageName(c) === 'mongo',
+    dataDir: (argv) => optionValue(argv, ['--dbpath']) ?? '/data/db',
+  },
+  {
+    name: 'NATS JetStream',
+    runs: (c) => imageName(c) === 'nats' && hasFlag(commandLine(c), ['-js', '--jetstream']),
+    // Without -sd the store goes to a folder in /tmp: never what we want.
+    dataDir: (argv) => optionValue(argv, ['-sd', '--store_dir']),
+  },
+];
+
+/**
+ * Redis holds the pending expirations as delayed Bull jobs: it must write
+ * every change to its append-only file, and must never evict a key.
+ *
+ * @param argv - redis-server's command line
+ * @param at - where, for messages
+ * @param found - the findings
+ */
+function checkRedis(argv: readonly string[], at: string, found: Findings): void {
+  if (argv.some((arg) => arg.endsWith('.conf'))) {
+    found.add(at, 'Redis reads a config file, which this check cannot see: give the settings as arguments');
+  }
+  const expect: [string, readonly string[], string][] = [
+    ['--appendonly', ['yes'], 'a restart would lose every pending expiration'],
+    ['--appendfsync', ['everysec', 'always'], 'no is up to the kernel, up to 30 s of expirations lost on a crash'],
+    ['--maxmemory-policy', ['noeviction'], 'an evicted Bull job is an order that never expires'],
+  ];
+  for (const [option, allowed, why] of expect) {
+    const value = optionValue(argv, [option]);
+    if (!value || !allowed.includes(value)) {
+      found.add(at, `redis-server needs ${option} ${allowed.join(' or ')} (it has ${value ?? 'none'}): ${why}`);
+    }
+  }
+}
+
+/**
+ * Stores run as StatefulSets whose data folder is a PersistentVolumeClaim,
+ * and Redis keeps an append-only file and evicts nothing.
+ *
+ * @param workloads - the workloads of one overlay
+ * @param context - the overlay
+ * @returns the problems
+ */
+export function checkStores(workloads: readonly Workload[], context: RuleContext): Problem[] {
+  const found = new Findings('stores');
+  for (const w of workloads) {
+    for (const c of containersOf(w)) {
+      const store = STORES.find((s) => s.runs(c));
+      if (!store) continue;
+      const at = `${context.where}: ${describe(w)}: container ${c.name}`;
+      const argv = commandLine(c);
+      store.check?.(argv, at, found);
+      if (w.kind !== 'StatefulSet') {
+        found.add(at, `${store.name} keeps data: run it as a StatefulSet with a volumeClaimTemplate, not a ${w.kind}`);
+        continue;
+      }
+      const dir = store.dataDir(argv);
+      if (!dir) {
+        found.add(at, `${store.name} has no data folder on its command line`);
+        continue;
+      }
+      const claims = new Set([
+        ...(w.spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name),
+        ...(w.spec.template.spec.volumes ?? []).filter((v) => v.persistentVolumeClaim).map((v) => v.name),
+      ]);
+      const mount = (c.volumeMounts ?? [])
+        .filter((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
+        .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+      if (!mount || !claims.has(mount.name)) {
+        found.add(at, `${store.name} keeps its data in ${dir}, which must be a PersistentVolumeClaim (volumeClaimTemplates)`);
+      }
+    }
+  }
+  return found.problems;
+}
