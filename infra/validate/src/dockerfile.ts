@@ -103,7 +103,7 @@ export function checkDockerfile(service: ServiceSpec, options: DockerfileOptions
   const root = options.root ?? REPO_ROOT;
   const file = path.join(root, service.dockerfile);
   const found = new Findings('dockerfile');
-  const at = repoRelative(file);
+  const at = repoRelative(file, root);
   if (!fs.existsSync(file)) {
     found.add(at, 'is missing');
     return found.problems;
@@ -154,7 +154,7 @@ function checkRuntimeStage(
     const script = path.posix.resolve(workdirOf(stage, '/'), argv[1]);
     const onDisk = path.join(root, path.posix.relative(appRoot, script));
     if (!fs.existsSync(onDisk)) {
-      found.add(at, `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk)} (${service.name}/src/index.ts?)`);
+      found.add(at, `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk, root)} (${service.name}/src/index.ts?)`);
     }
   }
 }

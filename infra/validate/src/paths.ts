@@ -11,8 +11,9 @@ export const OVERLAYS_DIR = path.join(K8S_DIR, 'overlays');
 
 /**
  * @param file - an absolute path
+ * @param root - the repository
  * @returns it relative to the repository, for messages
  */
-export function repoRelative(file: string): string {
-  return path.relative(REPO_ROOT, file) || '.';
+export function repoRelative(file: string, root: string = REPO_ROOT): string {
+  return path.relative(root, file) || '.';
 }

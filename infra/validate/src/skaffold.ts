@@ -58,7 +58,7 @@ export function checkSkaffold(options: { root?: string; file?: string } = {}): S
   const root = options.root ?? REPO_ROOT;
   const file = options.file ?? path.join(root, 'skaffold.yaml');
   const found = new Findings('skaffold');
-  const at = repoRelative(file);
+  const at = repoRelative(file, root);
   if (!fs.existsSync(file)) {
     found.add(at, 'is missing');
     return { problems: found.problems, deployments: [] };
