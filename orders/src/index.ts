@@ -1,10 +1,10 @@
 import { ConfigError, createLogger, shutdownOnSignals } from '@grider-ms-tickets/common';
-import { loadOrdersConfig } from './config';
+import { loadOrdersConfig, type OrdersConfig } from './config';
 import { startOrdersService } from './service';
 
 /** Validates the env, starts the service, and shuts it down on SIGTERM and SIGINT. */
 async function main(): Promise<void> {
-  let config;
+  let config: OrdersConfig;
   try {
     config = loadOrdersConfig();
   } catch (err) {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { body } from 'express-validator';
 import { OrderCreatedPublisher } from '../events/publishers/order-created-publisher';
 import { orderCreatedData } from '../events/publishers/order-events';
-import { TicketReservedError } from '../store';
+import { TicketReservedError, type Order } from '../store';
 import type { RouteDependencies } from './route-dependencies';
 
 /**
@@ -25,7 +25,7 @@ export function createNewOrderRouter({ store, bus, config, logger }: RouteDepend
       if (!ticket) throw new NotFoundError('Ticket not found');
 
       const expiresAt = new Date(Date.now() + config.expirationWindowSeconds * 1000);
-      let order;
+      let order: Order;
       try {
         // The store refuses a second active order for a ticket atomically,
         // so two users racing for one ticket can't both get it.

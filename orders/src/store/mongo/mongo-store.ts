@@ -34,7 +34,7 @@ type OrderDoc = HydratedDocument<OrderDocument>;
 
 /**
  * The production store: mongoose models on their own connection. Every write
- * is `save()` on a loaded document, guarded by {@link versionEverySave}.
+ * is `save()` on a loaded document, guarded by `versionEverySave` (version-every-save.ts).
  */
 export class MongoOrdersStore implements OrdersStore {
   readonly kind = 'mongo';
