@@ -210,32 +210,45 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
 
   const isCancelled = async (orderId: string): Promise<boolean> => (await client.zscore(cancelledKey, orderId)) !== null;
 
+  const schedule = async (orderId: string, expiresAt: Date): Promise<ScheduleResult> => {
+    if (await isCancelled(orderId)) return { outcome: 'cancelled' };
+    const existing = await queue.getJob(orderId);
+    if (existing) return { outcome: 'duplicate', state: await existing.getState() };
+    const now = Date.now();
+    const due = expiresAt.getTime();
+    const delayMs = Math.max(0, due - now);
+    // timestamp + delay is the order's expiresAt even when it is past (a
+    // zero delay from a back-dated timestamp), so the processor can measure
+    // lateness from the job alone and the payload stays {orderId}. Bull
+    // honours opts.timestamp (lib/job.js setDefaultOpts; repeatable jobs use
+    // it) although its typings leave it out.
+    const jobOptions: JobOptions & { timestamp: number } = {
+      jobId: orderId,
+      delay: delayMs,
+      timestamp: Math.min(now, due),
+    };
+    await queue.add({ orderId }, jobOptions);
+    return { outcome: 'scheduled', delayMs };
+  };
+  const scheduling = new Map<string, Promise<ScheduleResult>>();
+
   return {
     queue,
     redis: client,
     isCancelled,
 
-    async scheduleExpiration(orderId, expiresAt) {
-      if (await isCancelled(orderId)) return { outcome: 'cancelled' };
-      const existing = await queue.getJob(orderId);
-      if (existing) return { outcome: 'duplicate', state: await existing.getState() };
-      const now = Date.now();
-      const due = expiresAt.getTime();
-      const delayMs = Math.max(0, due - now);
-      // timestamp + delay is the order's expiresAt even when it is past (a
-      // zero delay from a back-dated timestamp), so the processor can measure
-      // lateness from the job alone and the payload stays {orderId}. Bull
-      // honours opts.timestamp (lib/job.js setDefaultOpts; repeatable jobs use
-      // it) although its typings leave it out.
-      const jobOptions: JobOptions & { timestamp: number } = {
-        jobId: orderId,
-        delay: delayMs,
-        timestamp: Math.min(now, due),
-      };
-      // Two deliveries racing past the getJob above still make one job: Bull's
-      // add returns the existing job for a known id.
-      await queue.add({ orderId }, jobOptions);
-      return { outcome: 'scheduled', delayMs };
+    scheduleExpiration(orderId, expiresAt) {
+      // Copies of one order:created handled at the same time (the listener
+      // runs many messages at once) would all pass the getJob check before
+      // either had added, and all report "scheduled". Queueing them per order
+      // lets the second one see the first one's job. Across instances two
+      // copies can still race; Bull's add keeps that to one job all the same.
+      const previous = scheduling.get(orderId) ?? Promise.resolve();
+      const current = previous.catch(() => undefined).then(() => schedule(orderId, expiresAt));
+      scheduling.set(orderId, current);
+      return current.finally(() => {
+        if (scheduling.get(orderId) === current) scheduling.delete(orderId);
+      });
     },
 
     async cancelExpiration(orderId) {

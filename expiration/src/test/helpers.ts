@@ -3,6 +3,7 @@
  * config for a test run, and JetStream clean-up. Not part of the build.
  */
 import { createServer } from 'node:net';
+import Redis from 'ioredis';
 import {
   JetStreamBus,
   Listener,
@@ -211,8 +212,21 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
  */
 export async function destroyQueue(expirations: ExpirationQueue): Promise<void> {
   await expirations.close();
-  const prefix = (expirations.queue as unknown as { keyPrefix: string }).keyPrefix;
-  const keys = await expirations.redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await expirations.redis.del(...keys);
   await expirations.disconnect();
+  await deleteQueueKeys((expirations.queue as unknown as { keyPrefix: string }).keyPrefix);
+}
+
+/**
+ * Deletes every key under a test's queue prefix.
+ *
+ * @param prefix - the QUEUE_PREFIX of the test
+ */
+export async function deleteQueueKeys(prefix: string): Promise<void> {
+  const redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
 }

@@ -1,3 +1,4 @@
+import type Redis from 'ioredis';
 import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
@@ -207,9 +208,8 @@ describe('the expiration processor', () => {
     const orderId = newOrderId();
     await first.expirations.scheduleExpiration(orderId, inMs(0));
     await waitFor(async () => (await first.expirations.queue.getJob(orderId))?.isActive(), 'the job to be active');
-    for (const connection of [first.expirations.redis, first.expirations.queue.eclient, first.expirations.queue.bclient]) {
-      connection.disconnect();
-    }
+    const { eclient, bclient } = first.expirations.queue as unknown as Record<'eclient' | 'bclient', Redis>;
+    for (const connection of [first.expirations.redis, eclient, bclient]) connection.disconnect();
     const diedAt = Date.now();
 
     const second = startWorker({ prefix });
