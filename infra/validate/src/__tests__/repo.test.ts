@@ -1,8 +1,12 @@
-import { validateRepo } from '../validate-repo';
+import { validateRepo, type RepoReport } from '../validate-repo';
 import { lines } from './helpers/manifests';
 
 describe('the repository', () => {
-  const report = validateRepo();
+  let report: RepoReport;
+
+  beforeAll(() => {
+    report = validateRepo();
+  });
 
   it('renders the dev, prod and JetStream overlays, each deployed by a skaffold profile', () => {
     expect(report.overlays.map((o) => [o.overlay, o.profiles])).toEqual([
