@@ -89,6 +89,8 @@ interface Reads {
  * name, every field its schema defines. So every field of the data that the
  * validator never looked up is one the schema doesn't know: `replicass`, `imag`.
  * Objects it lists the keys of are maps (labels, resources.limits): any key goes.
+ * A free-form object (RawExtension, a CRD's preserve-unknown-fields) would show
+ * all its fields as unknown; none of the kinds in MODELS has one we write.
  *
  * @param root - the data to validate
  * @returns a proxy to validate instead, and what the validator read of it
