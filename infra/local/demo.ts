@@ -46,6 +46,7 @@ const opened: {
 
 let cleaning: Promise<void> | undefined;
 let logDirectory: string | undefined;
+let interrupted = false;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     const attempt = async (what: string, run: () => unknown) => {
@@ -76,17 +77,16 @@ async function main(): Promise<number> {
   const settings = ui.loadSettings();
   ui.print(p.bold('ticketing · npm run demo: an order expires while you watch'));
 
-  let interrupts = 0;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130);
+  ui.onInterrupt(
+    () => {
+      interrupted = true;
       abort.abort(new Error('interrupted'));
       opened.reporter?.close();
       ui.print(p.dim('… interrupted: cleaning up (Ctrl-C again to quit at once)'));
       void cleanup().then(() => process.exit(130));
-    });
-  }
+    },
+    () => process.exit(130),
+  );
 
   const target = await findOrStartSystem(settings);
   if (!target) return 1;
@@ -124,6 +124,7 @@ async function main(): Promise<number> {
     return 1;
   }
   reporter.verdict(result);
+  if (interrupted) return 130;
   if (!result.ok && opened.system) printLogTails(opened.system);
   return result.ok ? 0 : 1;
 }

@@ -33,18 +33,11 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
-  let interrupts = 0;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      interrupts++;
-      if (interrupts > 1) {
-        // A second Ctrl-C: don't wait for graceful shutdowns.
-        for (const service of opened.system?.services ?? []) service.kill();
-        process.exit(130);
-      }
-      void stop(0);
-    });
-  }
+  ui.onInterrupt(
+    () => void stop(0),
+    // A second Ctrl-C: don't wait for graceful shutdowns (the exit handler kills what is left).
+    () => process.exit(130),
+  );
 
   const store = await ui.chooseStore(settings);
   opened.store = store;

@@ -107,7 +107,7 @@ export class EventWatch {
       };
       const onAbort = () => {
         cleanup();
-        reject(new WaitTimeoutError(`stopped while waiting for ${options.what}: ${String(options.signal?.reason ?? 'aborted')}`));
+        reject(new WaitTimeoutError(`stopped while waiting for ${options.what}: ${abortReason(options.signal)}`));
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -140,7 +140,7 @@ export class EventWatch {
     let last = 'no answer from JetStream';
     for (;;) {
       if (options.signal?.aborted) {
-        throw new WaitTimeoutError(`stopped while waiting for ${options.what}: ${String(options.signal.reason)}`);
+        throw new WaitTimeoutError(`stopped while waiting for ${options.what}: ${abortReason(options.signal)}`);
       }
       const info = await this.consumerInfo(durable);
       if (info.kind === 'found') {
@@ -210,4 +210,14 @@ export async function jetStreamApi(
 export async function deleteStream(bus: JetStreamBus, stream: string): Promise<boolean> {
   const answer = await jetStreamApi(bus, `STREAM.DELETE.${stream}`);
   return answer?.success === true || answer?.error?.code === 404;
+}
+
+/**
+ * @param signal - an aborted signal
+ * @returns why, in words: the message of an Error reason, or the reason itself
+ */
+export function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? 'aborted' : String(reason);
 }

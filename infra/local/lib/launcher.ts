@@ -4,6 +4,7 @@ import { createLogFormatter } from './log-lines';
 import type { ServiceName } from './paths';
 import { checkNats, checkRedis, describeProblem, inspectPort } from './preflight';
 import { loadLocalSettings, type LocalSettings } from './settings';
+import { killLiveGroups } from './process-group';
 import { chooseOrdersStore, type OrdersStore } from './store';
 
 /** What `npm run dev` and `npm run demo` share: how they print, check and pick. */
@@ -16,6 +17,33 @@ export class Launcher {
     readonly out: NodeJS.WriteStream = process.stdout,
   ) {
     this.paint = paintFor(out);
+  }
+
+  /**
+   * Handles Ctrl-C (and SIGTERM, SIGHUP). The first calls `first`, which should
+   * stop things in order; another, a second or more later, calls `again`. A
+   * repeat within that second is the same interrupt: the terminal signals the
+   * whole foreground group, and tsx passes the signal on to its child as well
+   * when it misses the child's own report of it. However the process ends,
+   * every service still running is killed on the way out.
+   *
+   * @param first - the graceful stop
+   * @param again - the impatient one; it should exit at once
+   */
+  onInterrupt(first: () => void, again: () => void): void {
+    process.on('exit', killLiveGroups);
+    let firstAt: number | undefined;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => {
+        const now = Date.now();
+        if (firstAt === undefined) {
+          firstAt = now;
+          first();
+        } else if (now - firstAt > 1_000) {
+          again();
+        }
+      });
+    }
   }
 
   print(text = ''): void {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { LineSplitter } from './log-lines';
 import { TSX_CLI, TSX_LOADER, serviceDir, type ServiceName } from './paths';
-import { signalGroup } from './process-group';
+import { forgetGroup, signalGroup, trackGroup } from './process-group';
 
 /** How a process ended. */
 export interface ProcessExit {
@@ -50,6 +50,7 @@ export class ServiceProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackGroup(this.child.pid);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -125,6 +126,7 @@ export class ServiceProcess {
       }
       // tsx runs the service in a child of its own; make sure nothing of the group survives.
       signalGroup(this.child.pid, 'SIGKILL');
+      forgetGroup(this.child.pid);
     })();
     return this.stopping;
   }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TSX_LOADER } from './paths';
-import { signalGroup } from './process-group';
+import { forgetGroup, signalGroup, trackGroup } from './process-group';
 
 /** Where orders keeps its orders, and how to release it. */
 export type OrdersStore =
@@ -70,6 +70,7 @@ function startEmbeddedMongo(
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  trackGroup(child.pid);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderrTail = '';
   child.stderr.setEncoding('utf8');
@@ -78,13 +79,17 @@ function startEmbeddedMongo(
   });
 
   const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      forgetGroup(child.pid);
+      return;
+    }
     signalGroup(child.pid, 'SIGTERM');
     const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
     // Whatever it started (mongod) goes with it.
     signalGroup(child.pid, 'SIGKILL');
+    forgetGroup(child.pid);
   };
 
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import {
   type PaymentCreatedEvent,
   type TicketCreatedEvent,
 } from '@grider-ms-tickets/common';
-import { EventWatch, type SeenEvent } from './event-watch';
+import { EventWatch, abortReason, type SeenEvent } from './event-watch';
 import { requestJson, type JsonResponse } from './http';
 import { objectId, sessionCookie } from './session';
 import { WaitTimeoutError } from './wait-timeout-error';
@@ -349,7 +349,7 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
 async function waitForJob(redis: Redis, key: string, options: { until: number; signal?: AbortSignal }): Promise<number> {
   let last = 'no such job yet';
   for (;;) {
-    if (options.signal?.aborted) throw new WaitTimeoutError(`stopped: ${String(options.signal.reason)}`);
+    if (options.signal?.aborted) throw new WaitTimeoutError(`stopped: ${abortReason(options.signal)}`);
     try {
       const [timestamp, delay] = await redis.hmget(key, 'timestamp', 'delay');
       if (timestamp !== null) return Number(timestamp) + Number(delay ?? 0);
