@@ -70,6 +70,9 @@ describe('the demo story, against the real Redis and NATS with the memory store'
       redis: REDIS,
       queuePrefix: names.queuePrefix,
       reporter,
+      // On time means by expiresAt + this. CI runs every suite at once on two
+      // cores, so allow more than the demo's 5 s before calling it late.
+      lateToleranceMs: 10_000,
     });
 
     if (!result.ok) console.log(`${result.verdict}\n${serviceLines.slice(-60).join('\n')}`);
@@ -81,4 +84,23 @@ describe('the demo story, against the real Redis and NATS with the memory store'
     expect(result.ok).toBe(true);
     expect(result.verdict).toMatch(/^✔ The whole story happened: 7 of 7 steps/);
   }, 120_000);
+
+  it('when a step does not happen, stops there, skips the rest and gives a failing verdict', async () => {
+    const reporter: StoryReporter = { step: () => undefined, note: () => undefined, countdown: () => undefined, settle: () => undefined };
+
+    // The wrong Bull prefix: step 3 looks for the job where expiration did not put it.
+    const result = await runStory({
+      ordersUrl: (system as RunningSystem).ordersUrl,
+      bus: bus as JetStreamBus,
+      jwtKey: JWT_KEY,
+      redis: REDIS,
+      queuePrefix: `${names.queuePrefix}-elsewhere`,
+      reporter,
+      stepTimeoutMs: 2_000,
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(result.verdict).toMatch(/^✖ Step 3 of 7 did not happen \(The expiration is scheduled\): expiration did not schedule a job/);
+  }, 60_000);
 });

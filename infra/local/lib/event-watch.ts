@@ -146,6 +146,9 @@ export class EventWatch {
       if (info.kind === 'found') {
         if (info.numPending === 0 && info.numAckPending === 0) return;
         last = `${durable} still has ${info.numPending} pending and ${info.numAckPending} unacked`;
+        if (info.numRedelivered > 0) {
+          last += `, ${info.numRedelivered} of them being retried (older messages it can't handle yet, such as for orders a memory store lost on a restart)`;
+        }
       } else if (info.kind === 'missing') {
         last = `the stream ${this.bus.stream} has no consumer ${durable} (is the service listening?)`;
       }
@@ -171,11 +174,18 @@ export class EventWatch {
 
   private async consumerInfo(
     durable: string,
-  ): Promise<{ kind: 'found'; numPending: number; numAckPending: number } | { kind: 'missing' } | { kind: 'error' }> {
+  ): Promise<
+    { kind: 'found'; numPending: number; numAckPending: number; numRedelivered: number } | { kind: 'missing' } | { kind: 'error' }
+  > {
     const answer = await jetStreamApi(this.bus, `CONSUMER.INFO.${this.bus.stream}.${durable}`);
     if (!answer) return { kind: 'error' };
     if (answer.error) return answer.error.code === 404 ? { kind: 'missing' } : { kind: 'error' };
-    return { kind: 'found', numPending: Number(answer.num_pending), numAckPending: Number(answer.num_ack_pending) };
+    return {
+      kind: 'found',
+      numPending: Number(answer.num_pending),
+      numAckPending: Number(answer.num_ack_pending),
+      numRedelivered: Number(answer.num_redelivered ?? 0),
+    };
   }
 }
 

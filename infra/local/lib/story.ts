@@ -168,14 +168,16 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const cookie = sessionCookie(user, options.jwtKey);
   const placeOrder = async (ticketId: string): Promise<OrderJson> => {
     const res = await requestJson('POST', `${options.ordersUrl}/api/orders`, { cookie, body: { ticketId } });
-    if (res.status !== 201) throw new Error(`POST /api/orders answered ${res.status}: ${brief(res)}`);
+    if (res.status !== 201) throw new Error(`POST /api/orders answered ${res.status}: ${brief(res)}${authHint(res)}`);
     const order = parseOrder(res);
     if (order.status !== OrderStatus.Created) throw new Error(`the new order's status is ${order.status}, not created`);
     return order;
   };
   const getOrder = async (orderId: string): Promise<OrderJson> => {
     const res = await requestJson('GET', `${options.ordersUrl}/api/orders/${orderId}`, { cookie });
-    if (res.status !== 200) throw new Error(`GET /api/orders/${orderId} answered ${res.status}: ${brief(res)}`);
+    if (res.status !== 200) {
+      throw new Error(`GET /api/orders/${orderId} answered ${res.status}: ${brief(res)}${authHint(res)}`);
+    }
     return parseOrder(res);
   };
   const ordersConsumed = (subject: Subjects, what: string) =>
@@ -393,6 +395,11 @@ function describeEvent(event: SeenEvent, mine: Map<string, string>): string | un
     default:
       return undefined;
   }
+}
+
+/** A 401 here almost always means the session was signed with another key than the system's. */
+function authHint(res: JsonResponse): string {
+  return res.status === 401 ? ' (is JWT_KEY in this shell the one the running system has?)' : '';
 }
 
 function brief(res: JsonResponse): string {
