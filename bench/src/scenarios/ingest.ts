@@ -1,0 +1,44 @@
+import { makeOrders } from '../lib/orders';
+import { round } from '../lib/stats';
+import { storeTimeoutMs, withTarget, type Scenario } from './scenario';
+
+/**
+ * ingest: N order:created events published as fast as NATS acks them; events
+ * per second from the first publish until every job is stored in Redis. Raw
+ * Bull stores the same N jobs with pipelined `addBulk` instead.
+ */
+export const ingest: Scenario = {
+  name: 'ingest',
+  title: 'order:created events published as fast as possible; events/s until every job is stored',
+  params: (s) => ({ events: s.ingest.events }),
+  metrics: [
+    { key: 'eventsPerSec', label: 'events/s stored', better: 'higher' },
+    { key: 'ms', label: 'ms until all stored', better: 'lower' },
+    { key: 'publishMs', label: 'ms publishing', better: 'lower' },
+  ],
+  goal: {
+    text: 'service >= 50 % of raw Bull pipelined adds',
+    check: (service, all) =>
+      typeof service?.eventsPerSec === 'number' && typeof all.raw?.eventsPerSec === 'number'
+        ? service.eventsPerSec >= 0.5 * all.raw.eventsPerSec
+        : null,
+    describe: (service, all) =>
+      typeof service?.eventsPerSec === 'number' && typeof all.raw?.eventsPerSec === 'number'
+        ? `${Math.round((100 * service.eventsPerSec) / all.raw.eventsPerSec)} % of raw Bull (${service.eventsPerSec} vs ${all.raw.eventsPerSec} events/s)`
+        : 'not measured',
+  },
+  measure: (name, settings, ctx) =>
+    withTarget(name, settings, { label: `ingest-${name}`, worker: false }, async (target) => {
+      const n = settings.ingest.events;
+      // Far enough ahead that nothing fires while it is measured.
+      const expiresAt = Date.now() + 24 * 3_600_000;
+      const orders = makeOrders(n, () => expiresAt);
+      const submitting = target.submit(orders);
+      const storedAt = await target.waitStored(n, storeTimeoutMs(n));
+      const span = await submitting;
+      const ms = storedAt - span.startedAt;
+      const eventsPerSec = (n * 1000) / ms;
+      ctx.ingestRate[name] = eventsPerSec;
+      return { events: n, ms, eventsPerSec: round(eventsPerSec, 0), publishMs: span.endedAt - span.startedAt };
+    }),
+};

@@ -1,0 +1,87 @@
+import { makeOrders } from '../lib/orders';
+import { sleep, sleepUntil, waitFor } from '../lib/wait';
+import { deliveryCounts } from './firing';
+import { leadMs, storeTimeoutMs, withTarget, type Scenario } from './scenario';
+
+/** How long nothing may happen, with an empty queue, before the unfired orders count as lost. */
+const QUIET_MS = 3_000;
+
+/**
+ * recovery: `overdue` orders fall due at once, and the process is SIGKILLed as
+ * soon as half of them have fired, so jobs are in flight when it lands;
+ * `pending` orders fall due while it is down; it is restarted `downtimeMs`
+ * after the kill. Measured: time from the
+ * restart until every order has fired, and the lost and duplicate counts.
+ */
+export const recovery: Scenario = {
+  name: 'recovery',
+  title: 'SIGKILL with jobs in flight and pending, restart; time until all are published',
+  params: (s) => ({ pending: s.recovery.pending, overdue: s.recovery.overdue, downtimeMs: s.recovery.downtimeMs }),
+  metrics: [
+    { key: 'recoveryMs', label: 'ms restart to all published', better: 'lower' },
+    { key: 'lost', label: 'lost', better: 'lower' },
+    { key: 'duplicates', label: 'duplicates delivered', better: 'lower' },
+    { key: 'readyMs', label: 'ms restart to ready', better: 'lower' },
+  ],
+  goal: {
+    text: 'service: 0 lost, all published <= 10 s after the restart',
+    check: (service) =>
+      service ? service.lost === 0 && typeof service.recoveryMs === 'number' && service.recoveryMs <= 10_000 : null,
+    describe: (service) =>
+      service
+        ? `all published ${service.recoveryMs ?? '(never)'} ms after the restart, lost ${service.lost}, duplicates ${service.duplicates}`
+        : 'not measured',
+  },
+  measure: (name, settings, ctx) =>
+    withTarget(name, settings, { label: `recovery-${name}`, worker: true }, async (target) => {
+      const { pending, overdue, downtimeMs, timeoutMs } = settings.recovery;
+      const n = pending + overdue;
+      const dueAt = Date.now() + leadMs(ctx, name, n) + 500;
+      const overdueOrders = makeOrders(overdue, () => dueAt);
+      const orders = [
+        ...overdueOrders,
+        ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending),
+      ];
+      await target.submit(orders);
+      const storedAt = await target.waitStored(n, storeTimeoutMs(n));
+
+      // Kill half-way through the overdue burst, so that jobs are in flight.
+      await sleepUntil(dueAt);
+      await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
+      await target.kill();
+      const killedAt = Date.now();
+      const firedBeforeKill = target.firings.seenOf(orders);
+      await sleepUntil(killedAt + downtimeMs);
+      const { spawnedAt, readyAt } = await target.restart();
+
+      // Wait until every order has fired AND the queue is idle: jobs that were
+      // in flight at the kill run again once Bull sees them as stalled, and a
+      // second run is a duplicate to count. Stop early if the queue is idle and
+      // nothing has happened for a while (the rest is lost), or at the timeout.
+      const deadline = spawnedAt + timeoutMs;
+      let sizes;
+      for (;;) {
+        sizes = await target.sizes();
+        const idle = sizes.delayed + sizes.waiting + sizes.active === 0;
+        const quietFor = Date.now() - Math.max(target.firings.lastRecordAt, readyAt);
+        const allFired = target.firings.seenOf(orders) === n;
+        if (idle && quietFor > (allFired ? 1_000 : QUIET_MS)) break;
+        if (Date.now() > deadline) break;
+        await sleep(50);
+      }
+      let last = 0;
+      for (const order of orders) last = Math.max(last, target.firings.first(order.id) ?? 0);
+      const counts = deliveryCounts(target.firings, orders, target.wire);
+      return {
+        recoveryMs: counts.lost === 0 ? Math.max(0, last - spawnedAt) : null,
+        ...counts,
+        readyMs: readyAt - spawnedAt,
+        firedBeforeKill,
+        storedBeforeKill: storedAt <= killedAt,
+        // Jobs still queued when the wait ended: with a lost count above zero,
+        // they were late (beyond the timeout), not gone.
+        stillQueued: sizes.delayed + sizes.waiting + sizes.active,
+        waitedMs: Date.now() - spawnedAt,
+      };
+    }),
+};

@@ -1,0 +1,187 @@
+import path from 'node:path';
+import Redis from 'ioredis';
+import { Subjects, type JetStreamBus } from '@grider-ms-tickets/common';
+import type { BenchSettings } from '../config';
+import { ManagedChild } from '../lib/child-process';
+import { ExpirationObserver } from '../lib/expiration-observer';
+import type { FiringLog } from '../lib/firing-log';
+import { connectBus, deleteStream, publishAll, type PublishSpan } from '../lib/nats-tools';
+import { orderCreatedData, type BenchOrder } from '../lib/orders';
+import { REPO_ROOT, tsxArgs } from '../lib/paths';
+import { freePort } from '../lib/ports';
+import {
+  deletePrefix,
+  prefixMemory,
+  queueSizes,
+  sampleJobHash,
+  type JobHashSample,
+  type PrefixMemory,
+  type QueueSizes,
+} from '../lib/redis-tools';
+import { spawnService, waitServiceReady } from '../lib/service-process';
+import { Space } from '../lib/space';
+import { waitFor } from '../lib/wait';
+import type { RestartTimes, Target, TargetOptions } from './target';
+
+/**
+ * An implementation that listens on NATS: the real expiration service (a child
+ * process) or the naive baseline (another child process). The benchmark
+ * publishes order:created and watches expiration:complete on the same stream.
+ */
+export class BusTarget implements Target {
+  readonly firings: FiringLog;
+  readonly wire: FiringLog;
+  private child?: ManagedChild;
+  private closing?: Promise<void>;
+  private healthPort = 0;
+
+  private constructor(
+    readonly name: 'service' | 'naive',
+    private readonly settings: BenchSettings,
+    private readonly space: Space,
+    private readonly redis: Redis,
+    private readonly bus: JetStreamBus,
+    private readonly observer: ExpirationObserver,
+  ) {
+    this.firings = observer.stored;
+    this.wire = observer.wire;
+  }
+
+  /**
+   * Creates the space, subscribes the observer, then starts the process.
+   *
+   * @returns once the process is ready
+   */
+  static async open(name: 'service' | 'naive', settings: BenchSettings, options: TargetOptions): Promise<BusTarget> {
+    const space = new Space(options.label);
+    const redis = new Redis({ ...settings.redis, lazyConnect: false });
+    const bus = await connectBus(settings.natsUrl, space);
+    const observer = await ExpirationObserver.start(bus);
+    const target = new BusTarget(name, settings, space, redis, bus, observer);
+    try {
+      await target.startProcess();
+    } catch (err) {
+      await target.close();
+      throw err;
+    }
+    return target;
+  }
+
+  async submit(orders: readonly BenchOrder[]): Promise<PublishSpan> {
+    return publishAll(
+      this.bus,
+      Subjects.OrderCreated,
+      orders.map((o) => JSON.stringify(orderCreatedData(o))),
+    );
+  }
+
+  async waitStored(count: number, timeoutMs: number): Promise<number> {
+    await waitFor(
+      async () => {
+        const s = await this.sizes();
+        return s.delayed + s.waiting + s.active + s.completed + s.failed >= count;
+      },
+      {
+        timeoutMs,
+        intervalMs: 5,
+        what: `${count} jobs stored by ${this.name}`,
+        giveUpIf: () => (this.child?.exit ? `${this.name} exited with code ${this.child.exit.code}` : undefined),
+      },
+    );
+    return Date.now();
+  }
+
+  sizes(): Promise<QueueSizes> {
+    return queueSizes(this.redis, (n) => this.space.key(n));
+  }
+
+  memory(): Promise<PrefixMemory> {
+    return prefixMemory(this.redis, this.space.prefix);
+  }
+
+  sampleJob(): Promise<JobHashSample | undefined> {
+    return sampleJobHash(this.redis, this.space.prefix);
+  }
+
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.child?.exited;
+  }
+
+  async restart(): Promise<RestartTimes> {
+    return this.startProcess();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const steps: Array<() => Promise<unknown>> = [
+        async () => {
+          const exit = await this.child?.stop();
+          if (exit && exit.code !== 0) console.warn(`  ${this.name} exited with code ${exit.code} signal ${exit.signal} on SIGTERM`);
+        },
+        () => this.observer.close(),
+        () => deleteStream(this.bus, this.space.stream),
+        () => this.bus.close(),
+        () => deletePrefix(this.redis, this.space.prefix),
+        () => this.redis.quit(),
+      ];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (err) {
+          console.warn(`  clean-up of ${this.space.id} failed: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  private async startProcess(): Promise<RestartTimes> {
+    const common = {
+      NATS_URL: this.settings.natsUrl,
+      NATS_STREAM: this.space.stream,
+      NATS_SUBJECT_PREFIX: this.space.subjectPrefix,
+      REDIS_HOST: this.settings.redis.host,
+      REDIS_PORT: String(this.settings.redis.port),
+      QUEUE_PREFIX: this.space.prefix,
+    };
+    const logFile = path.join(this.settings.logDir, `${this.space.id}.log`);
+    if (this.name === 'service') {
+      this.healthPort = await freePort();
+      const child = spawnService({
+        launch: this.settings.serviceLaunch,
+        env: {
+          ...common,
+          EVENT_BUS: 'jetstream',
+          HEALTH_PORT: String(this.healthPort),
+          LOG_LEVEL: 'info',
+          EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
+          ...this.settings.serviceEnv,
+        },
+        logFile,
+      });
+      this.child = child;
+      const readyAt = await waitServiceReady(child, this.healthPort);
+      return { spawnedAt: child.spawnedAt, readyAt };
+    }
+    let ready = false;
+    const child = ManagedChild.spawn({
+      name: 'naive',
+      command: process.execPath,
+      args: tsxArgs(path.join('bench', 'src', 'naive', 'main.ts')),
+      cwd: REPO_ROOT,
+      env: common,
+      onLine: (line) => {
+        if (line.includes('"msg":"ready"')) ready = true;
+      },
+    });
+    this.child = child;
+    await waitFor(() => ready, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+      what: 'the naive baseline to be ready',
+      giveUpIf: () => (child.exit ? `it exited with code ${child.exit.code}\n${child.stderr}` : undefined),
+    });
+    return { spawnedAt: child.spawnedAt, readyAt: Date.now() };
+  }
+}
