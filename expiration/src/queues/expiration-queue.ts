@@ -148,7 +148,18 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
   const log = options.logger;
   const base: RedisOptions = { host: options.redis.host, port: options.redis.port, password: options.redis.password };
   const connections: Redis[] = [];
+  let closing: Promise<void> | undefined;
+  let disconnecting: Promise<void> | undefined;
   const connect = (type: string, redisOptions: RedisOptions): Redis => {
+    if (disconnecting) {
+      // Bull opens its connections lazily, and a close() right after
+      // process() can make it ask for one after disconnect(): hand it one that
+      // is already closed, or that connection would live on (and keep the
+      // process alive) with nobody to quit it.
+      const closed = new Redis({ ...redisOptions, lazyConnect: true });
+      closed.disconnect();
+      return closed;
+    }
     const connection = new Redis({ ...redisOptions, connectionName: `expiration:${type}` });
     // ioredis retries for ever; without a listener every failed attempt would
     // be printed as an unhandled error event.
@@ -205,9 +216,6 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
   // retention window on each write, so its size stays bounded.
   const cancelledKey = queue.toKey('cancelled');
 
-  let closing: Promise<void> | undefined;
-  let disconnecting: Promise<void> | undefined;
-
   const isCancelled = async (orderId: string): Promise<boolean> => (await client.zscore(cancelledKey, orderId)) !== null;
 
   const schedule = async (orderId: string, expiresAt: Date): Promise<ScheduleResult> => {
@@ -231,6 +239,21 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     return { outcome: 'scheduled', delayMs };
   };
   const scheduling = new Map<string, Promise<ScheduleResult>>();
+
+  let processing = false;
+  // process() makes Bull name its blocking connection with a command it never
+  // awaits (setWorkerName in bull/lib/worker.js), sent once the main
+  // connection is ready, while the blocking connection is still connecting. A
+  // close() then quits that connection and fails the queued command as an
+  // unhandled rejection. So before closing, let the blocking connection come
+  // up, which sends what is queued on it ahead of the QUIT.
+  const settleWorkerStart = async (): Promise<void> => {
+    await whenReady(client);
+    // Bull's own 'ready' handler runs first and asks for the blocking connection.
+    await new Promise((resolve) => setImmediate(resolve));
+    const internals = queue as unknown as { bclientInitialized?: boolean; bclient: Redis };
+    if (internals.bclientInitialized) await whenReady(internals.bclient);
+  };
 
   return {
     queue,
@@ -301,11 +324,15 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     },
 
     process(concurrency, processor) {
+      processing = true;
       queue.process(concurrency, processor).catch((err: unknown) => log.error({ err }, 'the queue worker stopped'));
     },
 
     close() {
-      closing ??= queue.close();
+      closing ??= (async () => {
+        if (processing) await settleWorkerStart();
+        await queue.close();
+      })();
       return closing;
     },
 
@@ -331,4 +358,18 @@ async function quit(connection: Redis): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once a connection is ready, or after `timeoutMs` (Redis may be down; close() copes). */
+function whenReady(connection: Redis, timeoutMs = 2_000): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      connection.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    connection.once('ready', done);
+  });
 }
