@@ -28,6 +28,8 @@ export interface BenchSettings {
   serviceEnv: Record<string, string>;
   /** Put over the raw Bull worker's environment, e.g. STALLED_INTERVAL_MS=1000. */
   rawEnv: Record<string, string>;
+  /** Service processes sharing the queue and the consumers (1 unless trying horizontal scaling). */
+  replicas: number;
   /** The service's EXPIRATION_CONCURRENCY; the raw Bull worker uses the same. */
   concurrency: number;
   /** Where the JSON results go. */
@@ -57,6 +59,7 @@ export const USAGE = `npm run bench -- [options]
   --service=auto|dist|tsx how to start the expiration service (default: auto, dist when its build is fresh)
   --env=NAME=VALUE        an extra variable for the service, repeatable
   --raw-env=NAME=VALUE    an extra variable for the raw Bull worker (LOCK_DURATION_MS, STALLED_INTERVAL_MS), repeatable
+  --replicas=N            service processes sharing the work (default 1)
   --out=FILE              the JSON results (default: bench/results/latest.json, quick: bench/results/quick.json)
 Env: REDIS_HOST, REDIS_PORT (127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222).`;
 
@@ -78,6 +81,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
       service: { type: 'string', default: 'auto' },
       env: { type: 'string', multiple: true, default: [] },
       'raw-env': { type: 'string', multiple: true, default: [] },
+      replicas: { type: 'string', default: '1' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -105,6 +109,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     serviceLaunch: resolveLaunch(values.service),
     serviceEnv,
     rawEnv,
+    replicas: positiveInt(values.replicas, '--replicas'),
     concurrency,
     out: path.resolve(values.out ?? path.join(RESULTS_DIR, quick ? 'quick.json' : 'latest.json')),
     logDir: path.join(tmpdir(), `bench-logs-${Date.now().toString(36)}`),
@@ -115,6 +120,12 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     recovery: { pending: scale(5_000), overdue: scale(500), downtimeMs: 2_000, timeoutMs: quick ? 45_000 : 120_000 },
     capacity: { jobs: scale(100_000) },
   };
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive integer, got "${value}"`);
+  return n;
 }
 
 function envPairs(pairs: string[], flag: string): Record<string, string> {

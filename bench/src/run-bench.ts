@@ -50,6 +50,7 @@ export interface BenchResults {
   setup: {
     serviceLaunch: string;
     concurrency: number;
+    replicas: number;
     serviceEnv: Record<string, string>;
     rawEnv: Record<string, string>;
     targets: TargetName[];
@@ -135,6 +136,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     setup: {
       serviceLaunch: settings.serviceLaunch,
       concurrency: settings.concurrency,
+      replicas: settings.replicas,
       serviceEnv: settings.serviceEnv,
       rawEnv: settings.rawEnv,
       targets: settings.targets,

@@ -2,7 +2,7 @@ import { makeOrders } from '../lib/orders';
 import { round } from '../lib/stats';
 import { sleepUntil } from '../lib/wait';
 import { deliveryCounts, lateness, latenessMetrics, waitAllFired } from './firing';
-import { leadMs, storeTimeoutMs, withTarget, type Scenario } from './scenario';
+import { cpuDelta, leadMs, storeTimeoutMs, withTarget, type Scenario } from './scenario';
 
 /** burst: N orders with the same expiresAt; ms from it to the last expiration:complete. */
 export const burst: Scenario = {
@@ -13,6 +13,7 @@ export const burst: Scenario = {
     { key: 'lastMs', label: 'ms to the last', better: 'lower' },
     { key: 'p50Ms', label: 'p50 ms', better: 'lower' },
     { key: 'perSec', label: 'expirations/s', better: 'higher' },
+    { key: 'workerCpuUsPerJob', label: 'worker CPU us/expiration', better: 'lower' },
     { key: 'lost', label: 'lost', better: 'lower' },
   ],
   goal: {
@@ -29,7 +30,11 @@ export const burst: Scenario = {
       await target.submit(orders);
       const storedAt = await target.waitStored(n, storeTimeoutMs(n));
       await sleepUntil(expiresAt);
+      const cpu0 = target.cpuMs();
+      const redisCpu0 = await target.redisCpuMs();
       await waitAllFired(target.firings, n, expiresAt + 120_000);
+      const cpu = cpuDelta(cpu0, target.cpuMs());
+      const redisCpu = (await target.redisCpuMs()) - redisCpu0;
       const late = lateness(target.firings, orders);
       const lastMs = late.length ? late.reduce((a, b) => Math.max(a, b)) : null;
       return {
@@ -38,6 +43,9 @@ export const burst: Scenario = {
         perSec: lastMs ? round((late.length * 1000) / lastMs, 0) : null,
         ...deliveryCounts(target.firings, orders, target.wire),
         storedBeforeExpiry: storedAt <= expiresAt,
+        workerCpuUsPerJob: cpu === null ? null : round((cpu * 1000) / n, 0),
+        workerCpuShare: cpu === null || !lastMs ? null : round(cpu / lastMs, 2),
+        redisCpuUsPerJob: round((redisCpu * 1000) / n, 0),
       };
     }),
 };

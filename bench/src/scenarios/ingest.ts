@@ -1,6 +1,6 @@
 import { makeOrders } from '../lib/orders';
 import { round } from '../lib/stats';
-import { storeTimeoutMs, withTarget, type Scenario } from './scenario';
+import { cpuDelta, storeTimeoutMs, withTarget, type Scenario } from './scenario';
 
 /**
  * ingest: N order:created events published as fast as NATS acks them; events
@@ -15,6 +15,8 @@ export const ingest: Scenario = {
     { key: 'eventsPerSec', label: 'events/s stored', better: 'higher' },
     { key: 'ms', label: 'ms until all stored', better: 'lower' },
     { key: 'publishMs', label: 'ms publishing', better: 'lower' },
+    { key: 'workerCpuUsPerEvent', label: 'worker CPU us/event', better: 'lower' },
+    { key: 'redisCpuUsPerEvent', label: 'Redis CPU us/event', better: 'lower' },
   ],
   goal: {
     text: 'service >= 50 % of raw Bull pipelined adds',
@@ -33,12 +35,25 @@ export const ingest: Scenario = {
       // Far enough ahead that nothing fires while it is measured.
       const expiresAt = Date.now() + 24 * 3_600_000;
       const orders = makeOrders(n, () => expiresAt);
+      const cpu0 = target.cpuMs();
+      const redisCpu0 = await target.redisCpuMs();
       const submitting = target.submit(orders);
       const storedAt = await target.waitStored(n, storeTimeoutMs(n));
       const span = await submitting;
+      const cpu = cpuDelta(cpu0, target.cpuMs());
+      const redisCpu = (await target.redisCpuMs()) - redisCpu0;
       const ms = storedAt - span.startedAt;
       const eventsPerSec = (n * 1000) / ms;
       ctx.ingestRate[name] = eventsPerSec;
-      return { events: n, ms, eventsPerSec: round(eventsPerSec, 0), publishMs: span.endedAt - span.startedAt };
+      return {
+        events: n,
+        ms,
+        eventsPerSec: round(eventsPerSec, 0),
+        publishMs: span.endedAt - span.startedAt,
+        // Where the time goes: CPU of the worker (raw Bull: the producer) and of Redis, per event.
+        workerCpuUsPerEvent: cpu === null ? null : round((cpu * 1000) / n, 0),
+        workerCpuShare: cpu === null ? null : round(cpu / ms, 2),
+        redisCpuUsPerEvent: round((redisCpu * 1000) / n, 0),
+      };
     }),
 };

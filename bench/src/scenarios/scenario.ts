@@ -75,3 +75,8 @@ export function leadMs(ctx: ScenarioContext, name: TargetName, count: number): n
   const rate = ctx.ingestRate[name] ?? DEFAULT_RATES[name];
   return Math.round(1_500 + (1.5 * count * 1000) / rate);
 }
+
+/** The CPU used between two readings, or null if either is missing. */
+export function cpuDelta(before: number | null, after: number | null): number | null {
+  return before === null || after === null ? null : after - before;
+}

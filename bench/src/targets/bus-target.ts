@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Subjects, type JetStreamBus } from '@grider-ms-tickets/common';
 import type { BenchSettings } from '../config';
 import { ManagedChild } from '../lib/child-process';
+import { processCpuMs, redisCpuMs } from '../lib/cpu';
 import { ExpirationObserver } from '../lib/expiration-observer';
 import type { FiringLog } from '../lib/firing-log';
 import { connectBus, deleteStream, publishAll, type PublishSpan } from '../lib/nats-tools';
@@ -31,9 +32,8 @@ import type { RestartTimes, Target, TargetOptions } from './target';
 export class BusTarget implements Target {
   readonly firings: FiringLog;
   readonly wire: FiringLog;
-  private child?: ManagedChild;
+  private children: ManagedChild[] = [];
   private closing?: Promise<void>;
-  private healthPort = 0;
 
   private constructor(
     readonly name: 'service' | 'naive',
@@ -85,7 +85,10 @@ export class BusTarget implements Target {
         timeoutMs,
         intervalMs: 5,
         what: `${count} jobs stored by ${this.name}`,
-        giveUpIf: () => (this.child?.exit ? `${this.name} exited with code ${this.child.exit.code}` : undefined),
+        giveUpIf: () => {
+          const dead = this.children.find((c) => c.exit);
+          return dead ? `${dead.name} exited with code ${dead.exit?.code}` : undefined;
+        },
       },
     );
     return Date.now();
@@ -103,9 +106,23 @@ export class BusTarget implements Target {
     return sampleJobHash(this.redis, this.space.prefix);
   }
 
+  cpuMs(): number | null {
+    let total = 0;
+    for (const child of this.children) {
+      const ms = child.pid ? processCpuMs(child.pid) : null;
+      if (ms === null) return null;
+      total += ms;
+    }
+    return this.children.length ? total : null;
+  }
+
+  redisCpuMs(): Promise<number> {
+    return redisCpuMs(this.redis);
+  }
+
   async kill(): Promise<void> {
-    this.child?.kill('SIGKILL');
-    await this.child?.exited;
+    for (const child of this.children) child.kill('SIGKILL');
+    await Promise.all(this.children.map((c) => c.exited));
   }
 
   async restart(): Promise<RestartTimes> {
@@ -116,8 +133,10 @@ export class BusTarget implements Target {
     this.closing ??= (async () => {
       const steps: Array<() => Promise<unknown>> = [
         async () => {
-          const exit = await this.child?.stop();
-          if (exit && exit.code !== 0) console.warn(`  ${this.name} exited with code ${exit.code} signal ${exit.signal} on SIGTERM`);
+          for (const child of this.children) {
+            const exit = await child.stop();
+            if (exit.code !== 0) console.warn(`  ${child.name} exited with code ${exit.code} signal ${exit.signal} on SIGTERM`);
+          }
         },
         () => this.observer.close(),
         () => deleteStream(this.bus, this.space.stream),
@@ -147,22 +166,30 @@ export class BusTarget implements Target {
     };
     const logFile = path.join(this.settings.logDir, `${this.space.id}.log`);
     if (this.name === 'service') {
-      this.healthPort = await freePort();
-      const child = spawnService({
-        launch: this.settings.serviceLaunch,
-        env: {
-          ...common,
-          EVENT_BUS: 'jetstream',
-          HEALTH_PORT: String(this.healthPort),
-          LOG_LEVEL: 'info',
-          EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
-          ...this.settings.serviceEnv,
-        },
-        logFile,
-      });
-      this.child = child;
-      const readyAt = await waitServiceReady(child, this.healthPort);
-      return { spawnedAt: child.spawnedAt, readyAt };
+      // Several replicas share the durable consumers and the Bull queue, as
+      // pods of one Deployment do.
+      this.children = [];
+      const ready: Promise<number>[] = [];
+      for (let i = 0; i < this.settings.replicas; i++) {
+        const healthPort = await freePort();
+        const child = spawnService({
+          name: `expiration#${i + 1}`,
+          launch: this.settings.serviceLaunch,
+          env: {
+            ...common,
+            EVENT_BUS: 'jetstream',
+            HEALTH_PORT: String(healthPort),
+            LOG_LEVEL: 'info',
+            EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
+            ...this.settings.serviceEnv,
+          },
+          logFile: i === 0 ? logFile : logFile.replace(/\.log$/, `-${i + 1}.log`),
+        });
+        this.children.push(child);
+        ready.push(waitServiceReady(child, healthPort));
+      }
+      const readyAt = Math.max(...(await Promise.all(ready)));
+      return { spawnedAt: this.children[0].spawnedAt, readyAt };
     }
     let ready = false;
     const child = ManagedChild.spawn({
@@ -175,7 +202,7 @@ export class BusTarget implements Target {
         if (line.includes('"msg":"ready"')) ready = true;
       },
     });
-    this.child = child;
+    this.children = [child];
     await waitFor(() => ready, {
       timeoutMs: 60_000,
       intervalMs: 20,

@@ -3,6 +3,7 @@ import Bull, { type JobOptions, type Queue } from 'bull';
 import Redis from 'ioredis';
 import type { BenchSettings } from '../config';
 import { ManagedChild } from '../lib/child-process';
+import { ownCpuMs, processCpuMs, redisCpuMs } from '../lib/cpu';
 import { FiringLog } from '../lib/firing-log';
 import type { PublishSpan } from '../lib/nats-tools';
 import type { BenchOrder } from '../lib/orders';
@@ -109,6 +110,14 @@ export class RawBullTarget implements Target {
 
   sampleJob(): Promise<JobHashSample | undefined> {
     return sampleJobHash(this.redis, this.space.prefix);
+  }
+
+  cpuMs(): number | null {
+    return this.worker?.running && this.worker.pid ? processCpuMs(this.worker.pid) : ownCpuMs();
+  }
+
+  redisCpuMs(): Promise<number> {
+    return redisCpuMs(this.redis);
   }
 
   async kill(): Promise<void> {

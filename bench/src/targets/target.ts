@@ -43,6 +43,14 @@ export interface Target {
   readonly firings: FiringLog;
   /** Every publish that reached NATS, duplicates dropped by JetStream included; absent for raw Bull. */
   readonly wire?: FiringLog;
+  /**
+   * CPU milliseconds used so far by the process that does the work: the
+   * service or the baseline; for raw Bull the worker if it runs, else the
+   * benchmark process itself (which is then the producer).
+   */
+  cpuMs(): number | null;
+  /** CPU milliseconds the Redis server has used so far. */
+  redisCpuMs(): Promise<number>;
   /** SIGKILLs the worker process and waits until it is gone. */
   kill(): Promise<void>;
   /** Starts the worker process again and waits until it is ready. */
