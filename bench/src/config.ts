@@ -28,6 +28,8 @@ export interface BenchSettings {
   serviceEnv: Record<string, string>;
   /** Put over the raw Bull worker's environment, e.g. STALLED_INTERVAL_MS=1000. */
   rawEnv: Record<string, string>;
+  /** Node options for the service processes, e.g. --cpu-prof to see where the time goes. */
+  serviceNodeArgs: string[];
   /** Service processes sharing the queue and the consumers (1 unless trying horizontal scaling). */
   replicas: number;
   /** The service's EXPIRATION_CONCURRENCY; the raw Bull worker uses the same. */
@@ -60,6 +62,7 @@ export const USAGE = `npm run bench -- [options]
   --env=NAME=VALUE        an extra variable for the service, repeatable
   --raw-env=NAME=VALUE    an extra variable for the raw Bull worker (LOCK_DURATION_MS, STALLED_INTERVAL_MS), repeatable
   --replicas=N            service processes sharing the work (default 1)
+  --node-arg=ARG          a node option for the service, repeatable (e.g. --node-arg=--cpu-prof)
   --out=FILE              the JSON results (default: bench/results/latest.json, quick: bench/results/quick.json)
 Env: REDIS_HOST, REDIS_PORT (127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222).`;
 
@@ -82,6 +85,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
       env: { type: 'string', multiple: true, default: [] },
       'raw-env': { type: 'string', multiple: true, default: [] },
       replicas: { type: 'string', default: '1' },
+      'node-arg': { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -110,6 +114,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     serviceEnv,
     rawEnv,
     replicas: positiveInt(values.replicas, '--replicas'),
+    serviceNodeArgs: values['node-arg'],
     concurrency,
     out: path.resolve(values.out ?? path.join(RESULTS_DIR, quick ? 'quick.json' : 'latest.json')),
     logDir: path.join(tmpdir(), `bench-logs-${Date.now().toString(36)}`),

@@ -14,6 +14,8 @@ export interface ServiceProcessOptions {
   logFile?: string;
   onLine?: (line: string) => void;
   name?: string;
+  /** Node options put before the script, such as `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -28,7 +30,7 @@ export function spawnService(options: ServiceProcessOptions): ManagedChild {
   return ManagedChild.spawn({
     name: options.name ?? 'expiration',
     command: process.execPath,
-    args,
+    args: [...(options.nodeArgs ?? []), ...args],
     cwd: REPO_ROOT,
     env: options.env,
     logFile: options.logFile,

@@ -175,6 +175,7 @@ export class BusTarget implements Target {
         const child = spawnService({
           name: `expiration#${i + 1}`,
           launch: this.settings.serviceLaunch,
+          nodeArgs: this.settings.serviceNodeArgs,
           env: {
             ...common,
             EVENT_BUS: 'jetstream',
