@@ -204,7 +204,9 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     log.warn({ orderId: job.data.orderId }, 'job stalled (its worker died or hung); retrying it'),
   );
   queue.on('failed', (job: Job<ExpirationJobData>, err: Error) => {
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+    // Bull emits 'failed' for every failed try; only the last one parks the
+    // job, as does stalling more than MAX_STALLED_COUNT times.
+    if (job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/.test(err.message)) {
       log.error(
         { orderId: job.data.orderId, attempts: job.attemptsMade, err },
         'expiration attempts exhausted; parked as failed until the next retry sweep',
