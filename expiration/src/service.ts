@@ -109,7 +109,9 @@ export async function startExpirationService(
 
     const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
     if (!options.bus) steps.push({ name: 'nats', run: () => bus.close() });
-    // After NATS: the queue's close waits for active jobs, which publish.
+    // Redis goes after NATS: closing the queue waits for the active jobs,
+    // whose publishes then drain with NATS, and only then are the connections
+    // the queue used no longer needed.
     steps.push({ name: 'redis', run: () => queue.disconnect() });
     logger.info({ kind: bus.kind }, 'event bus connected');
 
