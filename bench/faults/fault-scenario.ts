@@ -22,6 +22,11 @@ export interface FaultScenarioOptions {
   orders?: number;
   /** Seeds the choice of orders and the fault times. */
   seed: number;
+  /**
+   * How Redis and NATS are restarted: SIGTERM (a pod restart, the default) or
+   * SIGKILL (a crash of the server process).
+   */
+  serverSignal?: 'SIGTERM' | 'SIGKILL';
   log?: (line: string) => void;
 }
 
@@ -46,6 +51,7 @@ export interface InjectedFault {
 /** Everything the suite's assertions look at. */
 export interface FaultRun {
   seed: number;
+  serverSignal: string;
   launch: string;
   /** Orders that must expire: every order but the cancelled ones. */
   expected: BenchOrder[];
@@ -189,8 +195,8 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
         await sleepUntil(t0 + planned.atMs);
         const at = Date.now();
         if (planned.kind === 'SIGKILL service') await supervisor.kill();
-        if (planned.kind === 'restart Redis') await redisServer.restart(OUTAGE_MS);
-        if (planned.kind === 'restart NATS') await natsServer.restart(OUTAGE_MS);
+        if (planned.kind === 'restart Redis') await redisServer.restart(OUTAGE_MS, options.serverSignal);
+        if (planned.kind === 'restart NATS') await natsServer.restart(OUTAGE_MS, options.serverSignal);
         await supervisor.waitReady(60_000);
         const fault = { kind: planned.kind, plannedAtMs: planned.atMs, atMs: at - t0, recoveredAfterMs: Date.now() - at };
         faults.push(fault);
@@ -242,6 +248,7 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     const finalExit = await supervisor.stop();
     return {
       seed: options.seed,
+      serverSignal: options.serverSignal ?? 'SIGTERM',
       launch,
       expected,
       cancelled: [...cancelledAfter, ...cancelledBefore],

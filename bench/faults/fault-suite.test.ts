@@ -4,7 +4,8 @@
  * SIGKILLed three times, Redis and NATS are restarted, and duplicate and
  * malformed events arrive. It proves that no expiration is lost.
  *
- * FAULT_SEED replays a run's fault times; FAULT_ORDERS changes the load.
+ * FAULT_SEED replays a run's fault times; FAULT_ORDERS changes the load;
+ * FAULT_SERVER_SIGNAL=SIGKILL crashes Redis and NATS instead of restarting them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,11 +14,17 @@ import { runFaultScenario, type FaultRun } from './fault-scenario';
 
 const SEED = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ORDERS = Number(process.env.FAULT_ORDERS ?? 2_000);
+const SERVER_SIGNAL = process.env.FAULT_SERVER_SIGNAL === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM';
 
 let run: FaultRun;
 
 beforeAll(async () => {
-  run = await runFaultScenario({ orders: ORDERS, seed: SEED, log: (line) => console.log(`[faults] ${line}`) });
+  run = await runFaultScenario({
+    orders: ORDERS,
+    seed: SEED,
+    serverSignal: SERVER_SIGNAL,
+    log: (line) => console.log(`[faults] ${line}`),
+  });
   const report = summarize(run);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(path.join(RESULTS_DIR, 'faults-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -82,6 +89,7 @@ function summarize(r: FaultRun) {
   const count = (msg: string) => r.lines.filter((l) => l.msg === msg).length;
   return {
     seed: r.seed,
+    serverSignal: r.serverSignal,
     launch: r.launch,
     durationMs: r.durationMs,
     orders: {

@@ -31,9 +31,18 @@ export class RedisServer {
     return server;
   }
 
-  /** Stops it with SIGTERM (Redis writes and fsyncs the AOF), waits `downtimeMs`, starts it again. */
-  async restart(downtimeMs: number): Promise<void> {
-    await this.stop();
+  /**
+   * Stops it, waits `downtimeMs`, starts it again. SIGTERM is a pod restart
+   * (Redis writes and fsyncs the AOF); SIGKILL is a crash of the process
+   * (what reached the AOF with write(2) survives in the page cache).
+   */
+  async restart(downtimeMs: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    if (signal === 'SIGKILL') {
+      this.child?.kill('SIGKILL');
+      await this.child?.exited;
+    } else {
+      await this.stop();
+    }
     await sleep(downtimeMs);
     await this.spawn();
   }
@@ -127,9 +136,17 @@ export class NatsServer {
     return server;
   }
 
-  /** Stops it with SIGTERM (the store is flushed), waits `downtimeMs`, starts it again. */
-  async restart(downtimeMs: number): Promise<void> {
-    await this.stop();
+  /**
+   * Stops it, waits `downtimeMs`, starts it again. SIGTERM is a pod restart
+   * (the store is flushed); SIGKILL is a crash.
+   */
+  async restart(downtimeMs: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    if (signal === 'SIGKILL') {
+      this.child?.kill('SIGKILL');
+      await this.child?.exited;
+    } else {
+      await this.stop();
+    }
     await sleep(downtimeMs);
     await this.spawn();
   }

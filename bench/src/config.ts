@@ -41,7 +41,7 @@ export interface BenchSettings {
   ingest: { events: number };
   precision: { orders: number; spreadMs: number };
   burst: { orders: number };
-  recovery: { pending: number; overdue: number; downtimeMs: number; timeoutMs: number };
+  recovery: { pending: number; overdue: number; downtimeMs: number; timeoutMs: number; repeats: number };
   capacity: { jobs: number };
 }
 
@@ -122,7 +122,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     // Quick mode also shortens the spread, so the CI check stays short.
     precision: { orders: scale(2_000), spreadMs: quick ? 2_000 : 10_000 },
     burst: { orders: scale(10_000) },
-    recovery: { pending: scale(5_000), overdue: scale(500), downtimeMs: 2_000, timeoutMs: quick ? 45_000 : 120_000 },
+    recovery: { pending: scale(5_000), overdue: scale(500), downtimeMs: 2_000, timeoutMs: quick ? 45_000 : 120_000, repeats: quick ? 1 : 3 },
     capacity: { jobs: scale(100_000) },
   };
 }

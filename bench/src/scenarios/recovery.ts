@@ -1,7 +1,8 @@
 import { makeOrders } from '../lib/orders';
 import { sleep, sleepUntil, waitFor } from '../lib/wait';
 import { deliveryCounts } from './firing';
-import { leadMs, storeTimeoutMs, withTarget, type Scenario } from './scenario';
+import type { BenchSettings, TargetName } from '../config';
+import { leadMs, storeTimeoutMs, withTarget, type Metrics, type Scenario, type ScenarioContext } from './scenario';
 
 /** How long nothing may happen, with an empty queue, before the unfired orders count as lost. */
 const QUIET_MS = 3_000;
@@ -10,15 +11,22 @@ const QUIET_MS = 3_000;
  * recovery: `overdue` orders fall due at once, and the process is SIGKILLed as
  * soon as half of them have fired, so jobs are in flight when it lands;
  * `pending` orders fall due while it is down; it is restarted `downtimeMs`
- * after the kill. Measured: time from the
- * restart until every order has fired, and the lost and duplicate counts.
+ * after the kill. Measured: time from the restart until every order has fired,
+ * and the lost and duplicate counts.
+ *
+ * Jobs in flight at the kill come back only when Bull's periodic stalled check
+ * finds them, so the result depends on where the kill lands in that 5 s cycle.
+ * Each repeat starts a fresh process and shifts the kill by a random 0-5 s;
+ * the figures are the worst repeat (lost and duplicates: the sum), and
+ * `recoveryMsRuns` lists every repeat.
  */
 export const recovery: Scenario = {
   name: 'recovery',
-  title: 'SIGKILL with jobs in flight and pending, restart; time until all are published',
+  title: 'SIGKILL with jobs in flight and pending, restart; time until all are published (worst of the repeats)',
   params: (s) => ({ pending: s.recovery.pending, overdue: s.recovery.overdue, downtimeMs: s.recovery.downtimeMs }),
   metrics: [
     { key: 'recoveryMs', label: 'ms restart to all published', better: 'lower' },
+    { key: 'recoveryMsRuns', label: '  each repeat, ms', better: 'lower' },
     { key: 'lost', label: 'lost', better: 'lower' },
     { key: 'duplicates', label: 'duplicates delivered', better: 'lower' },
     { key: 'readyMs', label: 'ms restart to ready', better: 'lower' },
@@ -32,56 +40,86 @@ export const recovery: Scenario = {
         ? `all published ${service.recoveryMs ?? '(never)'} ms after the restart, lost ${service.lost}, duplicates ${service.duplicates}`
         : 'not measured',
   },
-  measure: (name, settings, ctx) =>
-    withTarget(name, settings, { label: `recovery-${name}`, worker: true }, async (target) => {
-      const { pending, overdue, downtimeMs, timeoutMs } = settings.recovery;
-      const n = pending + overdue;
-      const dueAt = Date.now() + leadMs(ctx, name, n) + 500;
-      const overdueOrders = makeOrders(overdue, () => dueAt);
-      const orders = [
-        ...overdueOrders,
-        ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending),
-      ];
-      await target.submit(orders);
-      const storedAt = await target.waitStored(n, storeTimeoutMs(n));
-
-      // Kill half-way through the overdue burst, so that jobs are in flight.
-      await sleepUntil(dueAt);
-      await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
-      await target.kill();
-      const killedAt = Date.now();
-      const firedBeforeKill = target.firings.seenOf(orders);
-      await sleepUntil(killedAt + downtimeMs);
-      const { spawnedAt, readyAt } = await target.restart();
-
-      // Wait until every order has fired AND the queue is idle: jobs that were
-      // in flight at the kill run again once Bull sees them as stalled, and a
-      // second run is a duplicate to count. Stop early if the queue is idle and
-      // nothing has happened for a while (the rest is lost), or at the timeout.
-      const deadline = spawnedAt + timeoutMs;
-      let sizes;
-      for (;;) {
-        sizes = await target.sizes();
-        const idle = sizes.delayed + sizes.waiting + sizes.active === 0;
-        const quietFor = Date.now() - Math.max(target.firings.lastRecordAt, readyAt);
-        const allFired = target.firings.seenOf(orders) === n;
-        if (idle && quietFor > (allFired ? 1_000 : QUIET_MS)) break;
-        if (Date.now() > deadline) break;
-        await sleep(50);
-      }
-      let last = 0;
-      for (const order of orders) last = Math.max(last, target.firings.first(order.id) ?? 0);
-      const counts = deliveryCounts(target.firings, orders, target.wire);
-      return {
-        recoveryMs: counts.lost === 0 ? Math.max(0, last - spawnedAt) : null,
-        ...counts,
-        readyMs: readyAt - spawnedAt,
-        firedBeforeKill,
-        storedBeforeKill: storedAt <= killedAt,
-        // Jobs still queued when the wait ended: with a lost count above zero,
-        // they were late (beyond the timeout), not gone.
-        stillQueued: sizes.delayed + sizes.waiting + sizes.active,
-        waitedMs: Date.now() - spawnedAt,
-      };
-    }),
+  measure: async (name, settings, ctx) => {
+    const runs: Metrics[] = [];
+    for (let i = 0; i < settings.recovery.repeats; i++) {
+      runs.push(await recoverOnce(name, settings, ctx, Math.round(Math.random() * 5_000)));
+    }
+    return worstOf(runs);
+  },
 };
+
+/** Worst recovery time and ready time, summed losses and duplicates, and every run's time. */
+function worstOf(runs: Metrics[]): Metrics {
+  const numbers = (key: string) => runs.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+  const sum = (key: string) => numbers(key).reduce((a, b) => a + b, 0);
+  const max = (key: string) => (numbers(key).length ? Math.max(...numbers(key)) : null);
+  const lost = sum('lost');
+  return {
+    recoveryMs: lost === 0 ? max('recoveryMs') : null,
+    lost,
+    duplicates: sum('duplicates'),
+    duplicatePublishes: runs.some((r) => r.duplicatePublishes === null) ? null : sum('duplicatePublishes'),
+    readyMs: max('readyMs'),
+    repeats: runs.length,
+    recoveryMsRuns: runs.map((r) => r.recoveryMs ?? 'lost').join(' / '),
+    firedBeforeKill: runs.map((r) => r.firedBeforeKill).join(' / '),
+    stillQueued: sum('stillQueued'),
+    storedBeforeKill: runs.every((r) => r.storedBeforeKill === true),
+  };
+}
+
+function recoverOnce(name: TargetName, settings: BenchSettings, ctx: ScenarioContext, phaseMs: number): Promise<Metrics> {
+  return withTarget(name, settings, { label: `recovery-${name}`, worker: true }, async (target) => {
+    const { pending, overdue, downtimeMs, timeoutMs } = settings.recovery;
+    const n = pending + overdue;
+    const dueAt = Date.now() + leadMs(ctx, name, n) + 500 + phaseMs;
+    const overdueOrders = makeOrders(overdue, () => dueAt);
+    const orders = [
+      ...overdueOrders,
+      ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending),
+    ];
+    await target.submit(orders);
+    const storedAt = await target.waitStored(n, storeTimeoutMs(n));
+
+    // Kill half-way through the overdue burst, so that jobs are in flight.
+    await sleepUntil(dueAt);
+    await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
+    await target.kill();
+    const killedAt = Date.now();
+    const firedBeforeKill = target.firings.seenOf(orders);
+    await sleepUntil(killedAt + downtimeMs);
+    const { spawnedAt, readyAt } = await target.restart();
+
+    // Wait until every order has fired AND the queue is idle: jobs that were
+    // in flight at the kill run again once Bull sees them as stalled, and a
+    // second run is a duplicate to count. Stop early if the queue is idle and
+    // nothing has happened for a while (the rest is lost), or at the timeout.
+    const deadline = spawnedAt + timeoutMs;
+    let sizes;
+    for (;;) {
+      sizes = await target.sizes();
+      const idle = sizes.delayed + sizes.waiting + sizes.active === 0;
+      const quietFor = Date.now() - Math.max(target.firings.lastRecordAt, readyAt);
+      const allFired = target.firings.seenOf(orders) === n;
+      if (idle && quietFor > (allFired ? 1_000 : QUIET_MS)) break;
+      if (Date.now() > deadline) break;
+      await sleep(50);
+    }
+    let last = 0;
+    for (const order of orders) last = Math.max(last, target.firings.first(order.id) ?? 0);
+    const counts = deliveryCounts(target.firings, orders, target.wire);
+    return {
+      recoveryMs: counts.lost === 0 ? Math.max(0, last - spawnedAt) : null,
+      ...counts,
+      readyMs: readyAt - spawnedAt,
+      firedBeforeKill,
+      storedBeforeKill: storedAt <= killedAt,
+      // Jobs still queued when the wait ended: with a lost count above zero,
+      // they were late (beyond the timeout), not gone.
+      stillQueued: sizes.delayed + sizes.waiting + sizes.active,
+      waitedMs: Date.now() - spawnedAt,
+      phaseMs,
+    };
+  });
+}
