@@ -12,6 +12,7 @@ const commonSrc = path.join(__dirname, 'common', 'src');
  * @returns {import('jest').Config}
  */
 module.exports = function preset(dir, overrides = {}) {
+  const { testTimeout = 30_000, setupFilesAfterEnv = [], ...rest } = overrides;
   return {
     displayName: path.basename(dir),
     rootDir: dir,
@@ -25,8 +26,11 @@ module.exports = function preset(dir, overrides = {}) {
       '^@grider-ms-tickets/common$': path.join(commonSrc, 'index.ts'),
       '^@grider-ms-tickets/common/testing$': path.join(commonSrc, 'testing', 'index.ts'),
     },
-    // Integration tests talk to real Redis and NATS; give them room on a busy machine.
-    testTimeout: 30_000,
-    ...overrides,
+    // Integration tests talk to real Redis and NATS; give them room on a busy
+    // machine. `testTimeout` is a global option that jest ignores inside
+    // `projects`, so jest.setup.js applies it to each project's test files.
+    globals: { __TEST_TIMEOUT__: testTimeout },
+    setupFilesAfterEnv: [path.join(__dirname, 'jest.setup.js'), ...setupFilesAfterEnv],
+    ...rest,
   };
 };

@@ -30,6 +30,7 @@ export * from './config/event-bus-config';
 export * from './logging/logger';
 export * from './lifecycle/shutdown';
 export * from './lifecycle/health';
+export * from './lifecycle/http';
 
 export * from './errors';
 export * from './middlewares';

@@ -6,6 +6,8 @@ import {
   type EventBus,
   type Logger,
   type ShutdownStep,
+  closeHttpServer,
+  startHttpServer,
 } from '@grider-ms-tickets/common';
 import { createApp } from './app';
 import type { ExpirationConfig } from './config';
@@ -145,8 +147,8 @@ export async function startExpirationService(
       registry: metrics.registry,
       logger,
     });
-    const server = await listen(app, config.healthPort);
-    steps.push({ name: 'http', run: () => closeServer(server) });
+    const server = await startHttpServer(app, config.healthPort);
+    steps.push({ name: 'http', run: () => closeHttpServer(server) });
     const port = (server.address() as AddressInfo).port;
     logger.info({ port }, 'http listening');
 
@@ -185,21 +187,7 @@ function startFailedSweep(expirations: ExpirationQueue, bus: EventBus, intervalM
   return timer;
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port);
-    server.once('listening', () => resolve(server));
-    server.once('error', reject);
-  });
-}
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Probes and scrapers keep connections alive; don't wait for them to hang up.
-    server.closeIdleConnections();
-  });
-}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

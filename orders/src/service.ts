@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { connectEventBus, createShutdown, type EventBus, type Logger, type ShutdownStep } from '@grider-ms-tickets/common';
+import { closeHttpServer, connectEventBus, createShutdown, startHttpServer, type EventBus, type Logger, type ShutdownStep } from '@grider-ms-tickets/common';
 import { createApp } from './app';
 import type { OrdersConfig } from './config';
 import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
@@ -66,8 +66,8 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     await Promise.all(listeners.map((l) => l.listen()));
 
     const app = createApp({ store, bus, config, logger });
-    const server = await listen(app, config.port);
-    steps.unshift({ name: 'http', run: () => closeServer(server) });
+    const server = await startHttpServer(app, config.port);
+    steps.unshift({ name: 'http', run: () => closeHttpServer(server) });
     const port = (server.address() as AddressInfo).port;
     logger.info({ port }, 'listening');
 
@@ -83,18 +83,4 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port);
-    server.once('listening', () => resolve(server));
-    server.once('error', reject);
-  });
-}
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Keep-alive connections with no request in flight would hold close() open.
-    server.closeIdleConnections();
-  });
-}

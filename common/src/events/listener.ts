@@ -60,7 +60,7 @@ export abstract class Listener<T extends Event> {
   /** What the listener was built with, a bus or a raw NATS Streaming client. */
   protected client: EventClient;
   protected readonly logger: Logger;
-  private subscription?: EventSubscription;
+  private subscription?: Promise<EventSubscription>;
 
   /**
    * @param client - an event bus, or a connected node-nats-streaming client
@@ -78,8 +78,12 @@ export abstract class Listener<T extends Event> {
    * @returns once the server has registered the subscription
    */
   async listen(): Promise<void> {
-    if (this.subscription) return;
-    this.subscription = await toEventBus(this.client).subscribe(
+    if (this.subscription) {
+      await this.subscription;
+      return;
+    }
+    // Kept as a promise so that two calls at once subscribe once.
+    this.subscription = toEventBus(this.client).subscribe(
       {
         subject: this.subject,
         queueGroupName: this.queueGroupName,
@@ -88,6 +92,12 @@ export abstract class Listener<T extends Event> {
       },
       (msg) => this.handleMessage(msg),
     );
+    try {
+      await this.subscription;
+    } catch (err) {
+      this.subscription = undefined;
+      throw err;
+    }
     this.logger.info({ subject: this.subject, queueGroup: this.queueGroupName }, 'listening');
   }
 
@@ -98,7 +108,7 @@ export abstract class Listener<T extends Event> {
   async close(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = undefined;
-    await subscription?.close();
+    await (await subscription?.catch(() => undefined))?.close();
   }
 
   /**

@@ -74,6 +74,11 @@ describe('the expiration service as a process', () => {
     // JetStream drops a repeated message id, so even a publish retried across the crash arrives once.
     const duplicates = orders.filter((o) => collector.count(o.id) > 1).map((o) => o.id);
     expect(duplicates).toEqual([]);
+    // The subscriber can see the last expiration before the child's log line about it is read.
+    await waitFor(
+      () => second.logs('expiration:complete published').length >= orders.length,
+      'every publish to be logged',
+    );
     expect(second.logs('expiration:complete published')).toHaveLength(orders.length);
 
     const stopped = await second.stop('SIGTERM');

@@ -2,7 +2,8 @@
  * Test helpers of the expiration service: unique names, waiting for conditions,
  * config for a test run, and JetStream clean-up. Not part of the build.
  */
-import { createServer } from 'node:net';
+export { waitFor, freePort } from '@grider-ms-tickets/common/testing';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 import Redis from 'ioredis';
 import {
   JetStreamBus,
@@ -65,37 +66,7 @@ export function inMs(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-/**
- * Resolves once `check` returns a truthy value (polling every `intervalMs`),
- * and rejects with `what` if that takes longer than `timeoutMs`.
- *
- * @returns the truthy value
- */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  { timeoutMs = 20_000, intervalMs = 25 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The unique names one test run uses. */
 export interface TestNames {

@@ -67,7 +67,7 @@ describe('the orders service process', () => {
     const ready = await waitFor(
       () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false),
       'the service to be ready',
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(ready).toBe(true);
     expect(output()).toContain('nothing is durable');
