@@ -226,9 +226,16 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
   const isCancelled = async (orderId: string): Promise<boolean> => (await client.zscore(cancelledKey, orderId)) !== null;
 
   const schedule = async (orderId: string, expiresAt: Date): Promise<ScheduleResult> => {
-    if (await isCancelled(orderId)) return { outcome: 'cancelled' };
-    const existing = await queue.getJob(orderId);
-    if (existing) return { outcome: 'duplicate', state: await existing.getState() };
+    // Both checks in one round trip: at ingest, round trips are the cost.
+    const replies = await client.pipeline().zscore(cancelledKey, orderId).exists(queue.toKey(orderId)).exec();
+    if (!replies) throw new Error('redis discarded the pipeline');
+    const [[cancelErr, cancelScore], [existsErr, exists]] = replies;
+    if (cancelErr || existsErr) throw cancelErr ?? existsErr;
+    if (cancelScore !== null) return { outcome: 'cancelled' };
+    if (exists === 1) {
+      const existing = await queue.getJob(orderId);
+      return { outcome: 'duplicate', state: existing ? await existing.getState() : 'removed' };
+    }
     const now = Date.now();
     const due = expiresAt.getTime();
     const delayMs = Math.max(0, due - now);
