@@ -12,30 +12,18 @@ import { sleep, waitFor } from '../src/lib/wait';
  * AOF on, fsync every second, never evict. Restarting it reloads the AOF from
  * the same directory.
  */
-export class RedisServer {
-  private child?: ManagedChild;
+/**
+ * A server process of the fault suite that can be stopped and restarted on the
+ * same port and data folder. SIGTERM is a pod restart (Redis fsyncs its AOF,
+ * NATS flushes its store); SIGKILL is a crash of the process (what Redis wrote
+ * to the AOF with write(2) survives in the page cache).
+ */
+abstract class LocalServer {
+  protected child?: ManagedChild;
 
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
+  protected abstract spawn(): Promise<void>;
 
-  /**
-   * @param dir - its data directory (the AOF lives there)
-   * @returns once it answers PING
-   */
-  static async start(dir: string): Promise<RedisServer> {
-    mkdirSync(dir, { recursive: true });
-    const server = new RedisServer(await freePort(), dir);
-    await server.spawn();
-    return server;
-  }
-
-  /**
-   * Stops it, waits `downtimeMs`, starts it again. SIGTERM is a pod restart
-   * (Redis writes and fsyncs the AOF); SIGKILL is a crash of the process
-   * (what reached the AOF with write(2) survives in the page cache).
-   */
+  /** Stops it, waits `downtimeMs`, starts it again. */
   async restart(downtimeMs: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     if (signal === 'SIGKILL') {
       this.child?.kill('SIGKILL');
@@ -51,8 +39,29 @@ export class RedisServer {
   async stop(): Promise<void> {
     await this.child?.stop(10_000);
   }
+}
 
-  private async spawn(): Promise<void> {
+export class RedisServer extends LocalServer {
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {
+    super();
+  }
+
+  /**
+   * @param dir - its data directory (the AOF lives there)
+   * @returns once it answers PING
+   */
+  static async start(dir: string): Promise<RedisServer> {
+    mkdirSync(dir, { recursive: true });
+    const server = new RedisServer(await freePort(), dir);
+    await server.spawn();
+    return server;
+  }
+
+  protected async spawn(): Promise<void> {
     const child = ManagedChild.spawn({
       name: 'redis-server',
       command: 'redis-server',
@@ -96,14 +105,15 @@ export class RedisServer {
  * reaches the service (whose listener must reject it) instead of being refused
  * by the server.
  */
-export class NatsServer {
-  private child?: ManagedChild;
+export class NatsServer extends LocalServer {
 
   private constructor(
     readonly port: number,
     private readonly monitorPort: number,
     private readonly configFile: string,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The URL clients connect to. */
   get url(): string {
@@ -136,26 +146,7 @@ export class NatsServer {
     return server;
   }
 
-  /**
-   * Stops it, waits `downtimeMs`, starts it again. SIGTERM is a pod restart
-   * (the store is flushed); SIGKILL is a crash.
-   */
-  async restart(downtimeMs: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    if (signal === 'SIGKILL') {
-      this.child?.kill('SIGKILL');
-      await this.child?.exited;
-    } else {
-      await this.stop();
-    }
-    await sleep(downtimeMs);
-    await this.spawn();
-  }
-
-  async stop(): Promise<void> {
-    await this.child?.stop(10_000);
-  }
-
-  private async spawn(): Promise<void> {
+  protected async spawn(): Promise<void> {
     const child = ManagedChild.spawn({ name: 'nats-server', command: 'nats-server', args: ['-c', this.configFile, '-js'] });
     this.child = child;
     // /healthz answers 200 only once JetStream has recovered its store.
