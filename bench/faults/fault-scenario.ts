@@ -106,7 +106,9 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     cleanups.unshift(() => redisServer.stop());
     const natsServer = await NatsServer.start(path.join(workDir, 'nats'));
     cleanups.unshift(() => natsServer.stop());
-    log(`redis-server on ${redisServer.port} (AOF everysec, noeviction), nats-server on ${natsServer.port}; ${workDir}`);
+    log(
+      `redis-server on ${redisServer.port} (AOF everysec, noeviction), nats-server on ${natsServer.port}; ${workDir}`,
+    );
 
     const redis = new Redis({ host: '127.0.0.1', port: redisServer.port, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
@@ -185,8 +187,16 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     // them before their order:created).
     await sleepUntil(t0);
     const json = (data: unknown) => JSON.stringify(data);
-    await publishAll(bus, Subjects.OrderCreated, orders.map((o) => json(orderCreatedData(o))));
-    await publishAll(bus, Subjects.OrderCancelled, [...cancelledAfter, ...cancelledBefore].map((o) => json(orderCancelledData(o))));
+    await publishAll(
+      bus,
+      Subjects.OrderCreated,
+      orders.map((o) => json(orderCreatedData(o))),
+    );
+    await publishAll(
+      bus,
+      Subjects.OrderCancelled,
+      [...cancelledAfter, ...cancelledBefore].map((o) => json(orderCancelledData(o))),
+    );
     log(`${n} orders published in ${Date.now() - t0} ms`);
 
     const faults: InjectedFault[] = [];
@@ -198,17 +208,30 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
         if (planned.kind === 'restart Redis') await redisServer.restart(OUTAGE_MS, options.serverSignal);
         if (planned.kind === 'restart NATS') await natsServer.restart(OUTAGE_MS, options.serverSignal);
         await supervisor.waitReady(60_000);
-        const fault = { kind: planned.kind, plannedAtMs: planned.atMs, atMs: at - t0, recoveredAfterMs: Date.now() - at };
+        const fault = {
+          kind: planned.kind,
+          plannedAtMs: planned.atMs,
+          atMs: at - t0,
+          recoveredAfterMs: Date.now() - at,
+        };
         faults.push(fault);
         log(`${fault.kind} at +${fault.atMs} ms; ready again after ${fault.recoveredAfterMs} ms`);
       }
     })();
 
     await sleepUntil(t0 + 2_000);
-    await publishAll(bus, Subjects.OrderCreated, cancelledBefore.map((o) => json(orderCreatedData(o))));
+    await publishAll(
+      bus,
+      Subjects.OrderCreated,
+      cancelledBefore.map((o) => json(orderCreatedData(o))),
+    );
     const malformed = await publishMalformed(bus);
     await sleepUntil(t0 + 3_000);
-    await publishAll(bus, Subjects.OrderCreated, duplicatedWhilePending.map((o) => json(orderCreatedData(o))));
+    await publishAll(
+      bus,
+      Subjects.OrderCreated,
+      duplicatedWhilePending.map((o) => json(orderCreatedData(o))),
+    );
 
     await injecting;
     let allExpiredAfterMs: number | null = null;
@@ -225,7 +248,11 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     }
 
     // Late duplicates: their jobs are completed and kept, so they must be recognised.
-    await publishAll(bus, Subjects.OrderCreated, duplicatedAfterExpiry.map((o) => json(orderCreatedData(o))));
+    await publishAll(
+      bus,
+      Subjects.OrderCreated,
+      duplicatedAfterExpiry.map((o) => json(orderCreatedData(o))),
+    );
     const duplicateLogged = (id: string) =>
       supervisor.lines.some((l) => l.orderId === id && l.msg === 'order already has an expiration; duplicate ignored');
     await waitFor(() => duplicatedAfterExpiry.every((o) => duplicateLogged(o.id)), {
@@ -239,7 +266,10 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
     await waitFor(
       async () => {
         const s = await queueSizes(redis, (k) => space.key(k));
-        return s.delayed + s.waiting + s.active === 0 && Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt) > 3_000;
+        return (
+          s.delayed + s.waiting + s.active === 0 &&
+          Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt) > 3_000
+        );
       },
       { timeoutMs: 60_000, intervalMs: 200, what: 'the queue to be idle' },
     ).catch(() => log('the queue did not become idle'));
@@ -298,7 +328,11 @@ async function publishMalformed(bus: JetStreamBus): Promise<MalformedEvent[]> {
   ];
   const published: MalformedEvent[] = [];
   for (const { payload, ...c } of cases) {
-    published.push({ ...c, sequence: await publishRaw(bus, Subjects.OrderCreated, payload), bytes: Buffer.byteLength(payload) });
+    published.push({
+      ...c,
+      sequence: await publishRaw(bus, Subjects.OrderCreated, payload),
+      bytes: Buffer.byteLength(payload),
+    });
   }
   return published;
 }
@@ -306,4 +340,3 @@ async function publishMalformed(bus: JetStreamBus): Promise<MalformedEvent[]> {
 function between(random: () => number, fromMs: number, toMs: number): number {
   return Math.round(fromMs + random() * (toMs - fromMs));
 }
-

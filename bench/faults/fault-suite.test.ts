@@ -39,7 +39,9 @@ describe('the expiration service under faults', () => {
   });
 
   it('publishes none for a cancelled order, whether the cancellation came before or after order:created', () => {
-    const expired = run.cancelled.filter((o) => run.stored.count(o.id) > 0 || run.wire.count(o.id) > 0).map((o) => o.id);
+    const expired = run.cancelled
+      .filter((o) => run.stored.count(o.id) > 0 || run.wire.count(o.id) > 0)
+      .map((o) => o.id);
 
     expect(expired).toEqual([]);
   });
@@ -68,17 +70,20 @@ describe('the expiration service under faults', () => {
     expect(run.finalExit).toEqual({ code: 0, signal: null });
   });
 
-  it.each(['bad JSON', 'missing order id', 'invalid date', '1 MB payload'])('logs a %s event with a clear reason', (kind) => {
-    const event = run.malformed.find((m) => m.kind === kind);
-    const logged = run.lines.filter(
-      (l) => l.level === 'warn' && l.sequence === event?.sequence && typeof l.reason === 'string',
-    );
+  it.each(['bad JSON', 'missing order id', 'invalid date', '1 MB payload'])(
+    'logs a %s event with a clear reason',
+    (kind) => {
+      const event = run.malformed.find((m) => m.kind === kind);
+      const logged = run.lines.filter(
+        (l) => l.level === 'warn' && l.sequence === event?.sequence && typeof l.reason === 'string',
+      );
 
-    expect(event).toBeDefined();
-    expect(logged.length).toBeGreaterThan(0);
-    expect(logged[0].reason).toMatch(event?.reason as RegExp);
-    expect(run.lines.some((l) => l.msg === 'bad order:created dropped' && l.reason === logged[0].reason)).toBe(true);
-  });
+      expect(event).toBeDefined();
+      expect(logged.length).toBeGreaterThan(0);
+      expect(logged[0].reason).toMatch(event?.reason as RegExp);
+      expect(run.lines.some((l) => l.msg === 'bad order:created dropped' && l.reason === logged[0].reason)).toBe(true);
+    },
+  );
 });
 
 /** What the suite reports: counts, fault times and duplicates, without the raw logs. */
@@ -121,7 +126,9 @@ function summarize(r: FaultRun) {
       publishFailures: r.lines.filter((l) => String(l.msg).startsWith('publishing expiration:complete failed')).length,
       handlerFailures: count('handler failed; the message will be redelivered'),
       /** Every warning and error the service logged, by message. */
-      problems: tally(r.lines.filter((l) => ['warn', 'error', 'fatal'].includes(l.level)).map((l) => `${l.level}: ${l.msg}`)),
+      problems: tally(
+        r.lines.filter((l) => ['warn', 'error', 'fatal'].includes(l.level)).map((l) => `${l.level}: ${l.msg}`),
+      ),
       readyAtEnd: r.readyAtEnd,
       finalExit: r.finalExit,
     },

@@ -42,7 +42,6 @@ abstract class LocalServer {
 }
 
 export class RedisServer extends LocalServer {
-
   private constructor(
     readonly port: number,
     private readonly dir: string,
@@ -66,19 +65,34 @@ export class RedisServer extends LocalServer {
       name: 'redis-server',
       command: 'redis-server',
       args: [
-        '--bind', '127.0.0.1',
-        '--port', String(this.port),
-        '--dir', this.dir,
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--maxmemory', '384mb',
-        '--maxmemory-policy', 'noeviction',
-        '--save', '',
-        '--logfile', path.join(this.dir, 'redis.log'),
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--maxmemory',
+        '384mb',
+        '--maxmemory-policy',
+        'noeviction',
+        '--save',
+        '',
+        '--logfile',
+        path.join(this.dir, 'redis.log'),
       ],
     });
     this.child = child;
-    const probe = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => undefined);
     try {
       await waitFor(
@@ -106,7 +120,6 @@ export class RedisServer extends LocalServer {
  * by the server.
  */
 export class NatsServer extends LocalServer {
-
   private constructor(
     readonly port: number,
     private readonly monitorPort: number,
@@ -147,7 +160,11 @@ export class NatsServer extends LocalServer {
   }
 
   protected async spawn(): Promise<void> {
-    const child = ManagedChild.spawn({ name: 'nats-server', command: 'nats-server', args: ['-c', this.configFile, '-js'] });
+    const child = ManagedChild.spawn({
+      name: 'nats-server',
+      command: 'nats-server',
+      args: ['-c', this.configFile, '-js'],
+    });
     this.child = child;
     // /healthz answers 200 only once JetStream has recovered its store.
     await waitFor(async () => (await httpStatus(this.monitorPort, '/healthz')) === 200, {

@@ -110,7 +110,9 @@ export class ServiceSupervisor {
       this.expectingExit = false;
       this.exits.push({ incarnation, code: exit.code, signal: exit.signal, expected, at: exit.at });
       if (!expected && !this.stopping) {
-        console.warn(`expiration#${incarnation} exited on its own (code ${exit.code}, signal ${exit.signal})\n${child.stderr}`);
+        console.warn(
+          `expiration#${incarnation} exited on its own (code ${exit.code}, signal ${exit.signal})\n${child.stderr}`,
+        );
       }
       if (this.stopping) return;
       // Kubernetes restarts at once, then backs off when a container keeps failing.

@@ -102,7 +102,8 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
   const serviceEnv = envPairs(values.env, '--env');
   const rawEnv = envPairs(values['raw-env'], '--raw-env');
   const concurrency = Number(serviceEnv.EXPIRATION_CONCURRENCY ?? SERVICE_DEFAULT_CONCURRENCY);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('EXPIRATION_CONCURRENCY must be a positive integer');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error('EXPIRATION_CONCURRENCY must be a positive integer');
 
   return {
     mode: quick ? 'quick' : 'full',
@@ -122,7 +123,13 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     // Quick mode also shortens the spread, so the CI check stays short.
     precision: { orders: scale(2_000), spreadMs: quick ? 2_000 : 10_000 },
     burst: { orders: scale(10_000) },
-    recovery: { pending: scale(5_000), overdue: scale(500), downtimeMs: 2_000, timeoutMs: quick ? 45_000 : 120_000, repeats: quick ? 1 : 3 },
+    recovery: {
+      pending: scale(5_000),
+      overdue: scale(500),
+      downtimeMs: 2_000,
+      timeoutMs: quick ? 45_000 : 120_000,
+      repeats: quick ? 1 : 3,
+    },
     capacity: { jobs: scale(100_000) },
   };
 }
@@ -163,7 +170,10 @@ export function resolveLaunch(value: string): ServiceLaunch {
   const builds = ['expiration/dist/index.js', 'common/dist/index.js'].map((p) => path.join(REPO_ROOT, p));
   if (!builds.every((p) => existsSync(p))) return 'tsx';
   const builtAt = Math.min(...builds.map((p) => statSync(p).mtimeMs));
-  const newestSource = Math.max(newestTs(path.join(REPO_ROOT, 'expiration', 'src')), newestTs(path.join(REPO_ROOT, 'common', 'src')));
+  const newestSource = Math.max(
+    newestTs(path.join(REPO_ROOT, 'expiration', 'src')),
+    newestTs(path.join(REPO_ROOT, 'common', 'src')),
+  );
   return newestSource < builtAt ? 'dist' : 'tsx';
 }
 

@@ -63,7 +63,8 @@ export interface BenchResults {
 
 export const LEGEND: Record<TargetName, string> = {
   service: 'the expiration service (child process), order:created in and expiration:complete out over JetStream',
-  naive: '(a) the course-style baseline in bench/src/naive (child process): one awaited add per event, concurrency 1, publish not awaited',
+  naive:
+    '(a) the course-style baseline in bench/src/naive (child process): one awaited add per event, concurrency 1, publish not awaited',
   raw: '(b) raw Bull, no NATS: pipelined addBulk from the benchmark, queue.process in a child process',
 };
 
@@ -74,7 +75,10 @@ export const LEGEND: Record<TargetName, string> = {
  * @param log - progress lines
  * @returns the results, also fit for JSON
  */
-export async function runBench(settings: BenchSettings, log: (line: string) => void = console.log): Promise<BenchResults> {
+export async function runBench(
+  settings: BenchSettings,
+  log: (line: string) => void = console.log,
+): Promise<BenchResults> {
   mkdirSync(settings.logDir, { recursive: true });
   const started = Date.now();
   const loadAverageBefore = loadAverage();
@@ -100,16 +104,18 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
       const t0 = Date.now();
       try {
         report.results[target] = await def.measure(target, settings, ctx);
-        log(`  ${target.padEnd(7)} ${JSON.stringify(report.results[target])} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        log(
+          `  ${target.padEnd(7)} ${JSON.stringify(report.results[target])} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+        );
       } catch (err) {
         errors++;
         report.results[target] = { error: (err as Error).stack ?? String(err) };
         log(`  ${target.padEnd(7)} FAILED: ${(err as Error).message}`);
       }
     }
-    const ok = Object.fromEntries(
-      Object.entries(report.results).filter(([, r]) => r && !('error' in r)),
-    ) as Partial<Record<TargetName, Metrics>>;
+    const ok = Object.fromEntries(Object.entries(report.results).filter(([, r]) => r && !('error' in r))) as Partial<
+      Record<TargetName, Metrics>
+    >;
     report.metrics = def.metrics.map((m) => ({ ...m, ratios: ratios(ok, m.key) }));
     report.goal.met = def.goal.check(ok.service, ok);
     report.goal.measured = def.goal.describe(ok.service, ok);
@@ -177,4 +183,3 @@ async function serverVersions(settings: BenchSettings): Promise<{ redis: string;
     await redis.quit();
   }
 }
-

@@ -138,7 +138,10 @@ export async function startExpirationService(
     listenerSteps.push({ name: 'failed-job sweep', run: () => clearInterval(sweep) });
 
     const listenerOptions = { expirations: queue, metrics, logger: logger.child({ component: 'listener' }) };
-    const listeners = [new OrderCreatedListener(bus, listenerOptions), new OrderCancelledListener(bus, listenerOptions)];
+    const listeners = [
+      new OrderCreatedListener(bus, listenerOptions),
+      new OrderCancelledListener(bus, listenerOptions),
+    ];
     listenerSteps.unshift({ name: 'listeners', run: () => Promise.all(listeners.map((l) => l.close())) });
     for (const listener of listeners) await listener.listen();
 
@@ -171,7 +174,12 @@ export async function startExpirationService(
   }
 }
 
-function startFailedSweep(expirations: ExpirationQueue, bus: EventBus, intervalMs: number, logger: Logger): NodeJS.Timeout {
+function startFailedSweep(
+  expirations: ExpirationQueue,
+  bus: EventBus,
+  intervalMs: number,
+  logger: Logger,
+): NodeJS.Timeout {
   let running = false;
   const timer = setInterval(() => {
     if (running || !bus.isConnected()) return;
@@ -186,8 +194,6 @@ function startFailedSweep(expirations: ExpirationQueue, bus: EventBus, intervalM
   timer.unref();
   return timer;
 }
-
-
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -139,8 +139,15 @@ async function findOrStartSystem(settings: LocalSettings): Promise<Target | unde
   const [orders, expiration] = await Promise.all([readyz(ordersUrl, 1_500), readyz(expirationUrl, 1_500)]);
   if (orders.kind === 'ours' && orders.ready && expiration.kind === 'ours' && expiration.ready) {
     ui.ok(`using the system already running: orders ${ordersUrl}, expiration ${expirationUrl}`);
-    ui.print(p.dim(`  stream ${settings.nats.stream}, Bull prefix ${settings.queuePrefix}, JWT_KEY as this shell has it`));
-    return { ordersUrl, stream: settings.nats.stream, subjectPrefix: settings.nats.subjectPrefix, queuePrefix: settings.queuePrefix };
+    ui.print(
+      p.dim(`  stream ${settings.nats.stream}, Bull prefix ${settings.queuePrefix}, JWT_KEY as this shell has it`),
+    );
+    return {
+      ordersUrl,
+      stream: settings.nats.stream,
+      subjectPrefix: settings.nats.subjectPrefix,
+      queuePrefix: settings.queuePrefix,
+    };
   }
 
   ui.print(p.dim('… no running system answers on those ports: starting one for the demo'));
@@ -195,7 +202,12 @@ async function findOrStartSystem(settings: LocalSettings): Promise<Target | unde
   }
   ui.ok(`expiration and orders are ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
   logDirectory = logDir;
-  return { ordersUrl: system.ordersUrl, stream: names.stream, subjectPrefix: names.subjectPrefix, queuePrefix: names.queuePrefix };
+  return {
+    ordersUrl: system.ordersUrl,
+    stream: names.stream,
+    subjectPrefix: names.subjectPrefix,
+    queuePrefix: names.queuePrefix,
+  };
 }
 
 /** The configured port if it is free; otherwise a free one, and says why. */
@@ -203,7 +215,8 @@ async function pickPort(service: ServiceName, port: number, variable: string): P
   const state = await inspectPort(port);
   if (state.state === 'free') return port;
   const other = await freePort();
-  const who = state.state === 'ours' ? `a ticketing service that is ${state.ready ? 'ready' : 'not ready'}` : 'another program';
+  const who =
+    state.state === 'ours' ? `a ticketing service that is ${state.ready ? 'ready' : 'not ready'}` : 'another program';
   ui.warn(`port ${port} (${variable}) is taken by ${who}; the demo's ${service} listens on ${other} instead.`);
   return other;
 }

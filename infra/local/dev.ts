@@ -41,7 +41,9 @@ async function main(): Promise<void> {
 
   const store = await ui.chooseStore(settings);
   opened.store = store;
-  ui.ok(`event bus: JetStream, stream ${settings.nats.stream}${settings.nats.subjectPrefix ? `, subject prefix ${settings.nats.subjectPrefix}` : ''}`);
+  ui.ok(
+    `event bus: JetStream, stream ${settings.nats.stream}${settings.nats.subjectPrefix ? `, subject prefix ${settings.nats.subjectPrefix}` : ''}`,
+  );
   ui.ok(`Redis ${settings.redis.host}:${settings.redis.port}, Bull prefix ${settings.queuePrefix}`);
   if (settings.jwtKeyIsDevDefault) {
     ui.warn(`JWT_KEY=${settings.jwtKey}: a dev-only key; set JWT_KEY to sign sessions with another.`);

@@ -22,9 +22,7 @@ export function createApp(options: AppOptions): Express {
   // Behind the ingress, which terminates TLS and sets X-Forwarded-Proto.
   app.set('trust proxy', true);
   app.use(express.json());
-  app.use(
-    createHealthRouter({ checks: { store: () => store.isReady(), nats: () => bus.isConnected() } }),
-  );
+  app.use(createHealthRouter({ checks: { store: () => store.isReady(), nats: () => bus.isConnected() } }));
   // The session cookie is set by the auth service; this service only reads it.
   // `secure` only governs writing a cookie (cookie-session refuses to send a
   // secure cookie over plain HTTP), and reading works over HTTP as well, so

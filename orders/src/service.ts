@@ -1,6 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { closeHttpServer, connectEventBus, createShutdown, startHttpServer, type EventBus, type Logger, type ShutdownStep } from '@grider-ms-tickets/common';
+import {
+  closeHttpServer,
+  connectEventBus,
+  createShutdown,
+  startHttpServer,
+  type EventBus,
+  type Logger,
+  type ShutdownStep,
+} from '@grider-ms-tickets/common';
 import { createApp } from './app';
 import type { OrdersConfig } from './config';
 import { ExpirationCompleteListener } from './events/listeners/expiration-complete-listener';
@@ -77,10 +85,10 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     for (const step of steps) {
       await Promise.resolve()
         .then(step.run)
-        .catch((closeErr: unknown) => logger.warn({ err: closeErr, step: step.name }, 'cleanup after a failed start-up failed'));
+        .catch((closeErr: unknown) =>
+          logger.warn({ err: closeErr, step: step.name }, 'cleanup after a failed start-up failed'),
+        );
     }
     throw err;
   }
 }
-
-

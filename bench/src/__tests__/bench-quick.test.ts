@@ -42,7 +42,9 @@ afterAll(() => {
 describe('npm run bench -- --quick', () => {
   it('exits 0 and prints the table with the service, the naive baseline and raw Bull side by side', () => {
     expect(exitCode).toBe(0);
-    expect(stdout).toMatch(/scenario\s+figure\s+service\s+naive \(a\)\s+raw Bull \(b\)\s+service\/\(a\)\s+service\/\(b\)/);
+    expect(stdout).toMatch(
+      /scenario\s+figure\s+service\s+naive \(a\)\s+raw Bull \(b\)\s+service\/\(a\)\s+service\/\(b\)/,
+    );
     for (const scenario of SCENARIOS) expect(stdout).toMatch(new RegExp(`^${scenario}\\s`, 'm'));
   });
 

@@ -37,7 +37,10 @@ async function run(autoPipelining: boolean): Promise<void> {
         if ((await client.zscore(cancelled, orderId)) !== null) continue;
         if (await queue.getJob(orderId)) continue;
         const now = Date.now();
-        await queue.add({ orderId }, { jobId: orderId, delay: due - now, attempts: 50, removeOnComplete: { age: 86_400 } });
+        await queue.add(
+          { orderId },
+          { jobId: orderId, delay: due - now, attempts: 50, removeOnComplete: { age: 86_400 } },
+        );
       }
     }),
   );

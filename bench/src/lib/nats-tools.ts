@@ -14,7 +14,13 @@ export function benchLogger(name = 'bench', level: 'warn' | 'info' | 'silent' = 
  * @param logger - where the bus logs
  */
 export function connectBus(url: string, space: Space, logger: Logger = benchLogger()): Promise<JetStreamBus> {
-  return JetStreamBus.connect({ url, stream: space.stream, subjectPrefix: space.subjectPrefix, name: `bench:${space.id}`, logger });
+  return JetStreamBus.connect({
+    url,
+    stream: space.stream,
+    subjectPrefix: space.subjectPrefix,
+    name: `bench:${space.id}`,
+    logger,
+  });
 }
 
 /**
@@ -46,7 +52,8 @@ export async function publishRaw(bus: JetStreamBus, subject: string, payload: st
   // A JetStream publish is a request to the subject; the reply is the PubAck.
   const reply = await bus.connection.request(bus.wireSubject(subject), payload, { timeout: 10_000 });
   const ack = reply.json<{ seq?: number; error?: { description?: string } }>();
-  if (typeof ack.seq !== 'number') throw new Error(`publish to ${subject} was refused: ${ack.error?.description ?? reply.string()}`);
+  if (typeof ack.seq !== 'number')
+    throw new Error(`publish to ${subject} was refused: ${ack.error?.description ?? reply.string()}`);
   return ack.seq;
 }
 
@@ -65,7 +72,12 @@ export interface PublishSpan {
  * @param payloads - JSON strings
  * @param window - publishes in flight
  */
-export async function publishAll(bus: JetStreamBus, subject: string, payloads: readonly string[], window = 512): Promise<PublishSpan> {
+export async function publishAll(
+  bus: JetStreamBus,
+  subject: string,
+  payloads: readonly string[],
+  window = 512,
+): Promise<PublishSpan> {
   const startedAt = Date.now();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;

@@ -26,7 +26,10 @@ export interface ServiceProcessOptions {
  * @returns the running child; see {@link waitServiceReady}
  */
 export function spawnService(options: ServiceProcessOptions): ManagedChild {
-  const args = options.launch === 'dist' ? [path.join('expiration', 'dist', 'index.js')] : tsxArgs(path.join('expiration', 'src', 'index.ts'));
+  const args =
+    options.launch === 'dist'
+      ? [path.join('expiration', 'dist', 'index.js')]
+      : tsxArgs(path.join('expiration', 'src', 'index.ts'));
   return ManagedChild.spawn({
     name: options.name ?? 'expiration',
     command: process.execPath,

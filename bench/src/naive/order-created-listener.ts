@@ -1,5 +1,11 @@
 import type { Queue } from 'bull';
-import { Listener, Subjects, type EventClient, type EventMessage, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import {
+  Listener,
+  Subjects,
+  type EventClient,
+  type EventMessage,
+  type OrderCreatedEvent,
+} from '@grider-ms-tickets/common';
 import type { Payload } from './expiration-queue';
 
 /**

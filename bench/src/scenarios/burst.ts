@@ -18,9 +18,12 @@ export const burst: Scenario = {
   ],
   goal: {
     text: 'service: the last expiration <= 1000 ms after expiresAt',
-    check: (service) => (service ? typeof service.lastMs === 'number' && service.lastMs <= 1_000 && service.lost === 0 : null),
+    check: (service) =>
+      service ? typeof service.lastMs === 'number' && service.lastMs <= 1_000 && service.lost === 0 : null,
     describe: (service) =>
-      typeof service?.lastMs === 'number' ? `last after ${service.lastMs} ms (${service.perSec}/s), lost ${service.lost}` : 'not measured',
+      typeof service?.lastMs === 'number'
+        ? `last after ${service.lastMs} ms (${service.perSec}/s), lost ${service.lost}`
+        : 'not measured',
   },
   measure: (name, settings, ctx) =>
     withTarget(name, settings, { label: `burst-${name}`, worker: true }, async (target) => {

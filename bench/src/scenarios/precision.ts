@@ -21,9 +21,12 @@ export const precision: Scenario = {
   ],
   goal: {
     text: 'service p99 lateness <= 20 ms',
-    check: (service) => (service ? typeof service.p99Ms === 'number' && service.p99Ms <= 20 && service.lost === 0 : null),
+    check: (service) =>
+      service ? typeof service.p99Ms === 'number' && service.p99Ms <= 20 && service.lost === 0 : null,
     describe: (service) =>
-      typeof service?.p99Ms === 'number' ? `p99 ${service.p99Ms} ms (p50 ${service.p50Ms}, max ${service.maxMs}), lost ${service.lost}` : 'not measured',
+      typeof service?.p99Ms === 'number'
+        ? `p99 ${service.p99Ms} ms (p50 ${service.p50Ms}, max ${service.maxMs}), lost ${service.lost}`
+        : 'not measured',
   },
   measure: (name, settings, ctx) =>
     withTarget(name, settings, { label: `precision-${name}`, worker: true }, async (target) => {
@@ -36,7 +39,9 @@ export const precision: Scenario = {
       await waitAllFired(target.firings, n, Date.now() + 30_000);
       // What stays in Redis once every order has expired: the service keeps
       // completed jobs for its retention window, the course's Bull defaults keep them for ever.
-      await waitFor(async () => (await target.sizes()).active === 0, { timeoutMs: 30_000, intervalMs: 50 }).catch(() => undefined);
+      await waitFor(async () => (await target.sizes()).active === 0, { timeoutMs: 30_000, intervalMs: 50 }).catch(
+        () => undefined,
+      );
       const retained = await target.memory();
       return {
         ...latenessMetrics(lateness(target.firings, orders)),

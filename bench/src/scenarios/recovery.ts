@@ -70,16 +70,18 @@ function worstOf(runs: Metrics[], settings: BenchSettings): Metrics {
   };
 }
 
-function recoverOnce(name: TargetName, settings: BenchSettings, ctx: ScenarioContext, phaseMs: number): Promise<Metrics> {
+function recoverOnce(
+  name: TargetName,
+  settings: BenchSettings,
+  ctx: ScenarioContext,
+  phaseMs: number,
+): Promise<Metrics> {
   return withTarget(name, settings, { label: `recovery-${name}`, worker: true }, async (target) => {
     const { pending, overdue, downtimeMs, timeoutMs } = settings.recovery;
     const n = pending + overdue;
     const dueAt = Date.now() + leadMs(ctx, name, n) + 500 + phaseMs;
     const overdueOrders = makeOrders(overdue, () => dueAt);
-    const orders = [
-      ...overdueOrders,
-      ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending),
-    ];
+    const orders = [...overdueOrders, ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending)];
     await target.submit(orders);
     const storedAt = await target.waitStored(n, storeTimeoutMs(n));
 

@@ -135,7 +135,8 @@ export class BusTarget implements Target {
         async () => {
           for (const child of this.children) {
             const exit = await child.stop();
-            if (exit.code !== 0) console.warn(`  ${child.name} exited with code ${exit.code} signal ${exit.signal} on SIGTERM`);
+            if (exit.code !== 0)
+              console.warn(`  ${child.name} exited with code ${exit.code} signal ${exit.signal} on SIGTERM`);
           }
         },
         () => this.observer.close(),

@@ -161,7 +161,9 @@ describe('the names of @grider-ms-tickets/common@1.0.14', () => {
   });
 
   it('a listener typed with Message from node-nats-streaming runs on any bus', async () => {
-    const delivered = await new FakeEventBus().deliver(new ExpirationCompleteListener(new FakeEventBus()), { orderId: 'o1' });
+    const delivered = await new FakeEventBus().deliver(new ExpirationCompleteListener(new FakeEventBus()), {
+      orderId: 'o1',
+    });
 
     expect(delivered.acked).toBe(true);
   });

@@ -29,7 +29,10 @@ export interface ShutdownOptions {
  * @param options - logger, timeout, exit
  * @returns the routine; its argument is logged as the reason
  */
-export function createShutdown(steps: readonly ShutdownStep[], options: ShutdownOptions): (reason: string) => Promise<void> {
+export function createShutdown(
+  steps: readonly ShutdownStep[],
+  options: ShutdownOptions,
+): (reason: string) => Promise<void> {
   const { logger, timeoutMs = 25_000, exit = (code: number) => process.exit(code) } = options;
   let running: Promise<void> | undefined;
   return (reason: string) => {

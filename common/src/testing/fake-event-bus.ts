@@ -104,7 +104,11 @@ export class FakeEventBus implements EventBus {
    * @param options - sequence and delivery count
    * @returns the message, to check `ack` and `nak`
    */
-  async deliver<E extends Event>(listener: Listener<E>, payload: unknown, options: FakeMessageOptions = {}): Promise<FakeMessage> {
+  async deliver<E extends Event>(
+    listener: Listener<E>,
+    payload: unknown,
+    options: FakeMessageOptions = {},
+  ): Promise<FakeMessage> {
     const msg = new FakeMessage(listener.subject, payload, { sequence: ++this.sequence, ...options });
     await listener.handleMessage(msg);
     return msg;

@@ -70,7 +70,10 @@ describe('the expiration service when NATS is unreachable at fire time', () => {
     await collector.listen();
     await collector.waitForAll([order.id], 60_000);
 
-    await waitFor(async () => (await service?.expirations.queue.getJob(order.id))?.isCompleted(), 'the job to complete');
+    await waitFor(
+      async () => (await service?.expirations.queue.getJob(order.id))?.isCompleted(),
+      'the job to complete',
+    );
     // Give a second copy, if any, the time to arrive before counting.
     const control = orderCreated(inMs(0));
     await new OrderCreatedPublisher(readerBus).publish(control);

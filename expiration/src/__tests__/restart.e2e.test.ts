@@ -58,7 +58,10 @@ describe('the expiration service as a process', () => {
     const first = await startService();
     const orders = Array.from({ length: 10 }, (_, i) => orderCreated(inMs(4_000 + i * 100)));
     for (const order of orders) await new OrderCreatedPublisher(bus).publish(order);
-    await waitFor(async () => (await Promise.all(orders.map((o) => jobStored(o.id)))).every(Boolean), 'every job to be stored');
+    await waitFor(
+      async () => (await Promise.all(orders.map((o) => jobStored(o.id)))).every(Boolean),
+      'every job to be stored',
+    );
 
     const killed = await first.stop('SIGKILL');
     const expiredBeforeTheKill = orders.filter((o) => collector.count(o.id) > 0).length;

@@ -1,4 +1,10 @@
-import { Publisher, Subjects, type JetStreamBus, type OrderCancelledEvent, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import {
+  Publisher,
+  Subjects,
+  type JetStreamBus,
+  type OrderCancelledEvent,
+  type OrderCreatedEvent,
+} from '@grider-ms-tickets/common';
 import { startExpirationService, type ExpirationService } from '../service';
 import {
   ExpirationCollector,
@@ -107,6 +113,8 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     expect(exit).toHaveBeenCalledWith(0);
     expect(service.bus.isConnected()).toBe(false);
     expect(service.server.listening).toBe(false);
-    await waitFor(() => service.expirations.redis.status === 'end', 'the Redis connection to end', { timeoutMs: 5_000 });
+    await waitFor(() => service.expirations.redis.status === 'end', 'the Redis connection to end', {
+      timeoutMs: 5_000,
+    });
   });
 });

@@ -60,7 +60,9 @@ export function createExpirationProcessor(
           attempts,
           retryInMs: retrying ? options.backoff?.(attempt) : undefined,
         },
-        retrying ? 'publishing expiration:complete failed; will retry' : 'publishing expiration:complete failed; no tries left',
+        retrying
+          ? 'publishing expiration:complete failed; will retry'
+          : 'publishing expiration:complete failed; no tries left',
       );
       throw err;
     }

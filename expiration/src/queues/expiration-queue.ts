@@ -223,7 +223,8 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
   // retention window on each write, so its size stays bounded.
   const cancelledKey = queue.toKey('cancelled');
 
-  const isCancelled = async (orderId: string): Promise<boolean> => (await client.zscore(cancelledKey, orderId)) !== null;
+  const isCancelled = async (orderId: string): Promise<boolean> =>
+    (await client.zscore(cancelledKey, orderId)) !== null;
 
   const schedule = async (orderId: string, expiresAt: Date): Promise<ScheduleResult> => {
     // Both checks in one round trip: at ingest, round trips are the cost.

@@ -36,7 +36,10 @@ export function uniqueName(label: string): string {
 
 /** A logger that is silent unless TEST_LOG_LEVEL is set. */
 export function testLogger(): Logger {
-  return createLogger({ name: 'expiration-test', level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent' });
+  return createLogger({
+    name: 'expiration-test',
+    level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent',
+  });
 }
 
 /** A random 24-hex id, shaped like a Mongo ObjectId as the orders service makes them. */
@@ -65,8 +68,6 @@ export function orderCreated(expiresAt: Date, id = newOrderId()): OrderCreatedEv
 export function inMs(ms: number): Date {
   return new Date(Date.now() + ms);
 }
-
-
 
 /** The unique names one test run uses. */
 export interface TestNames {
@@ -132,7 +133,9 @@ export function connectTestBus(names: TestNames, url = NATS_URL): Promise<JetStr
  */
 export async function deleteStreamAndClose(bus: JetStreamBus): Promise<void> {
   if (!bus.connection.isClosed()) {
-    await bus.connection.request(`$JS.API.STREAM.DELETE.${bus.stream}`, undefined, { timeout: 5_000 }).catch(() => undefined);
+    await bus.connection
+      .request(`$JS.API.STREAM.DELETE.${bus.stream}`, undefined, { timeout: 5_000 })
+      .catch(() => undefined);
   }
   await bus.close();
 }
@@ -169,9 +172,13 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
    * @returns the first arrival time of each, in the order given
    */
   async waitForAll(orderIds: readonly string[], timeoutMs = 30_000): Promise<number[]> {
-    await waitFor(() => orderIds.every((id) => this.count(id) > 0), `expiration:complete of ${orderIds.length} order(s)`, {
-      timeoutMs,
-    });
+    await waitFor(
+      () => orderIds.every((id) => this.count(id) > 0),
+      `expiration:complete of ${orderIds.length} order(s)`,
+      {
+        timeoutMs,
+      },
+    );
     return orderIds.map((id) => (this.arrivals.get(id) as number[])[0]);
   }
 }

@@ -86,7 +86,12 @@ describe('the demo story, against the real Redis and NATS with the memory store'
   }, 120_000);
 
   it('when a step does not happen, stops there, skips the rest and gives a failing verdict', async () => {
-    const reporter: StoryReporter = { step: () => undefined, note: () => undefined, countdown: () => undefined, settle: () => undefined };
+    const reporter: StoryReporter = {
+      step: () => undefined,
+      note: () => undefined,
+      countdown: () => undefined,
+      settle: () => undefined,
+    };
 
     // The wrong Bull prefix: step 3 looks for the job where expiration did not put it.
     const result = await runStory({
@@ -100,7 +105,17 @@ describe('the demo story, against the real Redis and NATS with the memory store'
     });
 
     expect(result.ok).toBe(false);
-    expect(result.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
-    expect(result.verdict).toMatch(/^✖ Step 3 of 7 did not happen \(The expiration is scheduled\): expiration did not schedule a job/);
+    expect(result.steps.map((s) => s.status)).toEqual([
+      'passed',
+      'passed',
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
+    expect(result.verdict).toMatch(
+      /^✖ Step 3 of 7 did not happen \(The expiration is scheduled\): expiration did not schedule a job/,
+    );
   }, 60_000);
 });

@@ -109,10 +109,13 @@ export class EventWatch {
         cleanup();
         reject(new WaitTimeoutError(`stopped while waiting for ${options.what}: ${abortReason(options.signal)}`));
       };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new WaitTimeoutError(`${options.what} did not happen in time`));
-      }, Math.max(0, options.until - Date.now()));
+      const timer = setTimeout(
+        () => {
+          cleanup();
+          reject(new WaitTimeoutError(`${options.what} did not happen in time`));
+        },
+        Math.max(0, options.until - Date.now()),
+      );
       const cleanup = () => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
@@ -175,7 +178,9 @@ export class EventWatch {
   private async consumerInfo(
     durable: string,
   ): Promise<
-    { kind: 'found'; numPending: number; numAckPending: number; numRedelivered: number } | { kind: 'missing' } | { kind: 'error' }
+    | { kind: 'found'; numPending: number; numAckPending: number; numRedelivered: number }
+    | { kind: 'missing' }
+    | { kind: 'error' }
   > {
     const answer = await jetStreamApi(this.bus, `CONSUMER.INFO.${this.bus.stream}.${durable}`);
     if (!answer) return { kind: 'error' };

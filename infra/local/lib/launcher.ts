@@ -118,7 +118,9 @@ export class Launcher {
             `(another npm run dev?). Stop it, or set ${variable} to another port.`,
         );
       } else {
-        this.fail(`Port ${port} (${service}) is in use by another program. Free it, or set ${variable} to another port.`);
+        this.fail(
+          `Port ${port} (${service}) is in use by another program. Free it, or set ${variable} to another port.`,
+        );
       }
     }
     return ok;

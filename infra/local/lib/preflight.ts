@@ -75,9 +75,17 @@ export async function checkRedis(
     const answer = await talk(redis.host, redis.port, send, (r) => /\+PONG|-\w+/.test(r), options.timeoutMs ?? 2_000);
     if (answer.includes('+PONG')) return { ok: true, detail: `Redis ${where}` };
     if (/-NOAUTH|-WRONGPASS|-ERR.*AUTH/i.test(answer)) {
-      return { ok: false, problem: `Redis at ${where} refused the password (${answer.trim()}).`, fix: ['Set REDIS_PASSWORD.'] };
+      return {
+        ok: false,
+        problem: `Redis at ${where} refused the password (${answer.trim()}).`,
+        fix: ['Set REDIS_PASSWORD.'],
+      };
     }
-    return { ok: false, problem: `Something at ${where} does not speak Redis (it said ${JSON.stringify(answer.slice(0, 60))}).`, fix };
+    return {
+      ok: false,
+      problem: `Something at ${where} does not speak Redis (it said ${JSON.stringify(answer.slice(0, 60))}).`,
+      fix,
+    };
   } catch (err) {
     return { ok: false, problem: `Redis is not reachable at ${where} (${reason(err)}).`, fix };
   }
@@ -91,7 +99,10 @@ export async function checkRedis(
  * @param options - timeout
  * @returns ok with the server version, or what is wrong and how to start it
  */
-export async function checkNats(nats: { host: string; port: number }, options: ProbeOptions = {}): Promise<CheckResult> {
+export async function checkNats(
+  nats: { host: string; port: number },
+  options: ProbeOptions = {},
+): Promise<CheckResult> {
   const where = `${nats.host}:${nats.port}`;
   const portFlag = nats.port === 4222 ? '' : ` -p ${nats.port}`;
   const start = `nats-server -js${portFlag} -sd /tmp/nats-js &`;
@@ -104,7 +115,11 @@ export async function checkNats(nats: { host: string; port: number }, options: P
     const answer = await talk(nats.host, nats.port, undefined, (r) => r.includes('\r\n'), options.timeoutMs ?? 2_000);
     const match = /^INFO\s+(\{.*\})\s*$/m.exec(answer);
     if (!match) {
-      return { ok: false, problem: `Something at ${where} does not speak NATS (it said ${JSON.stringify(answer.slice(0, 60))}).`, fix };
+      return {
+        ok: false,
+        problem: `Something at ${where} does not speak NATS (it said ${JSON.stringify(answer.slice(0, 60))}).`,
+        fix,
+      };
     }
     const info = JSON.parse(match[1]) as { version?: string; jetstream?: boolean };
     if (!info.jetstream) {
@@ -160,9 +175,7 @@ export function freePort(): Promise<number> {
 
 /** What an HTTP server answered on /readyz. */
 export type ReadyzAnswer =
-  | { kind: 'ours'; ready: boolean; checks: Record<string, string> }
-  | { kind: 'other' }
-  | { kind: 'none' };
+  { kind: 'ours'; ready: boolean; checks: Record<string, string> } | { kind: 'other' } | { kind: 'none' };
 
 /**
  * Asks `/readyz`. Our services answer `{status, checks}` (common's health router),
@@ -195,7 +208,9 @@ export function readyz(baseUrl: string, timeoutMs = 2_000): Promise<ReadyzAnswer
       res.on('error', () => resolve({ kind: 'other' }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? { kind: 'none' } : { kind: 'other' }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'ECONNREFUSED' ? { kind: 'none' } : { kind: 'other' }),
+    );
   });
 }
 

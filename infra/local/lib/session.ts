@@ -12,7 +12,9 @@ export interface SessionUser {
  */
 export function objectId(): string {
   // A real ObjectId starts with the time in seconds; that keeps ids in creation order.
-  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
 }
 

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { envEnum, envInt, envLogLevel, envOptionalString, envPort, envString, loadConfig } from '@grider-ms-tickets/common';
+import {
+  envEnum,
+  envInt,
+  envLogLevel,
+  envOptionalString,
+  envPort,
+  envString,
+  loadConfig,
+} from '@grider-ms-tickets/common';
 import type { LevelWithSilent } from 'pino';
 
 /** The key `npm run dev` and `npm run demo` sign sessions with unless JWT_KEY is set. Never use it anywhere else. */

@@ -186,7 +186,9 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const onTime = (fired: SeenEvent, expiresAt: number): string => {
     const delta = fired.at - expiresAt;
     if (delta < -EARLY_TOLERANCE_MS) {
-      throw new Error(`expiration:complete arrived ${seconds(-delta)} s before the order expired (${clock(expiresAt)})`);
+      throw new Error(
+        `expiration:complete arrived ${seconds(-delta)} s before the order expired (${clock(expiresAt)})`,
+      );
     }
     return Math.abs(delta) < 1_000
       ? `${Math.abs(delta)} ms ${delta < 0 ? 'before' : 'after'} its expiresAt`
@@ -271,7 +273,8 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
 
     async () => {
       const seen = await getOrder(order1.id);
-      if (seen.status !== OrderStatus.Cancelled) throw new Error(`GET /api/orders/${order1.id} shows status ${seen.status}`);
+      if (seen.status !== OrderStatus.Cancelled)
+        throw new Error(`GET /api/orders/${order1.id} shows status ${seen.status}`);
       order2 = await placeOrder(ticket.id);
       nameOrder(order2.id);
       const expiresAt = expiryOf(order2);
@@ -288,10 +291,14 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
       await new PaymentCreatedPublisher(bus).publish(payment);
       await ordersConsumed(Subjects.PaymentCreated, 'orders taking in payment:created');
       const paid = await getOrder(order2.id);
-      if (paid.status !== OrderStatus.Complete) throw new Error(`after payment:created, order 2 is ${paid.status}, not complete`);
+      if (paid.status !== OrderStatus.Complete)
+        throw new Error(`after payment:created, order 2 is ${paid.status}, not complete`);
       const paidAt = Date.now();
       reporter.countdown(order2.id, `order 2 ${short(order2.id)} (paid)`, paidAt, expiresAt);
-      reporter.note(`order 2 is complete, ${seconds(expiresAt - paidAt)} s before its expiry; now its expiration has to fire`, paidAt);
+      reporter.note(
+        `order 2 is complete, ${seconds(expiresAt - paidAt)} s before its expiry; now its expiration has to fire`,
+        paidAt,
+      );
 
       const fired = await watch.waitFor(Subjects.ExpirationComplete, (d) => d.orderId === order2.id, {
         until: expiresAt + lateToleranceMs,
@@ -334,7 +341,13 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   }
 
   for (let n = steps.length + 1; n <= STORY_STEPS.length; n++) {
-    const outcome: StepOutcome = { n, title: STORY_STEPS[n - 1], status: 'skipped', detail: 'not reached', at: Date.now() };
+    const outcome: StepOutcome = {
+      n,
+      title: STORY_STEPS[n - 1],
+      status: 'skipped',
+      detail: 'not reached',
+      at: Date.now(),
+    };
     steps.push(outcome);
     reporter.step(outcome);
   }
@@ -348,7 +361,11 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
 }
 
 /** Polls Redis for the Bull job's hash and returns when it is due (its timestamp + delay). */
-async function waitForJob(redis: Redis, key: string, options: { until: number; signal?: AbortSignal }): Promise<number> {
+async function waitForJob(
+  redis: Redis,
+  key: string,
+  options: { until: number; signal?: AbortSignal },
+): Promise<number> {
   let last = 'no such job yet';
   for (;;) {
     if (options.signal?.aborted) throw new WaitTimeoutError(`stopped: ${abortReason(options.signal)}`);
@@ -378,7 +395,9 @@ function describeEvent(event: SeenEvent, mine: Map<string, string>): string | un
     }
     case Subjects.OrderCreated: {
       const d = event.data as SeenEvent<Subjects.OrderCreated>['data'];
-      return mine.has(d.id) ? `◆ order:created       ${name(d.id)}, expiresAt ${clock(Date.parse(d.expiresAt))}` : undefined;
+      return mine.has(d.id)
+        ? `◆ order:created       ${name(d.id)}, expiresAt ${clock(Date.parse(d.expiresAt))}`
+        : undefined;
     }
     case Subjects.ExpirationComplete: {
       const d = event.data as SeenEvent<Subjects.ExpirationComplete>['data'];

@@ -138,7 +138,10 @@ export function launchSystem(options: SystemOptions): RunningSystem {
   const ordersUrl = `http://127.0.0.1:${options.ordersPort}`;
   const expirationUrl = `http://127.0.0.1:${options.healthPort}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? (options.watch ? Infinity : 90_000));
-  const ready = Promise.all([waitReady(expiration, expirationUrl, deadline), waitReady(orders, ordersUrl, deadline)]).then(
+  const ready = Promise.all([
+    waitReady(expiration, expirationUrl, deadline),
+    waitReady(orders, ordersUrl, deadline),
+  ]).then(
     () => undefined,
     async (err: unknown) => {
       await stop();
@@ -153,7 +156,8 @@ export function launchSystem(options: SystemOptions): RunningSystem {
 async function waitReady(service: ServiceProcess, baseUrl: string, deadline: number): Promise<void> {
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (service.stopRequested) throw new SystemStartError(`${service.name} was stopped during start-up`, service.name, []);
+    if (service.stopRequested)
+      throw new SystemStartError(`${service.name} was stopped during start-up`, service.name, []);
     if (!service.running) {
       const exit = await service.exited;
       throw new SystemStartError(

@@ -135,7 +135,8 @@ export class TerminalReporter implements StoryReporter {
     const now = Date.now();
     for (const c of this.countdowns.values()) {
       const left = c.to - now;
-      const status = left > 0 ? `expires in ${seconds(left).padStart(5)} s` : 'expired — waiting for expiration:complete';
+      const status =
+        left > 0 ? `expires in ${seconds(left).padStart(5)} s` : 'expired — waiting for expiration:complete';
       c.bar?.update(Math.min(Math.max(0, now - c.from), c.to - c.from), { label: c.label.padEnd(24), status });
     }
   }

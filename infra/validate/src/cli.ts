@@ -13,13 +13,17 @@ function main(): void {
   const report = validateRepo({ built });
 
   console.log('skaffold.yaml: apiVersion, profiles, contexts, Dockerfiles, targets, sync sources, kustomize paths');
-  console.log(`Dockerfiles: ${report.dockerfiles.join(', ')}${built ? ' (and the build output their CMD starts)' : ''}`);
+  console.log(
+    `Dockerfiles: ${report.dockerfiles.join(', ')}${built ? ' (and the build output their CMD starts)' : ''}`,
+  );
   for (const overlay of report.overlays) {
     const kinds = new Map<string, number>();
     for (const o of overlay.objects) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
     const summary = [...kinds].map(([kind, n]) => `${n} ${kind}`).join(', ');
     const profiles = overlay.profiles.length > 0 ? overlay.profiles.join(', ') : 'none';
-    console.log(`${overlay.overlay}: rendered ${overlay.objects.length} objects (${summary}); skaffold profiles: ${profiles}`);
+    console.log(
+      `${overlay.overlay}: rendered ${overlay.objects.length} objects (${summary}); skaffold profiles: ${profiles}`,
+    );
   }
   console.log(`Checked: Kubernetes schema with unknown fields rejected; rules: ${RULES.join(', ')}`);
 

@@ -79,7 +79,9 @@ const last = (stage: Stage, keyword: string): Instruction | undefined =>
  * @returns its last WORKDIR
  */
 function workdirOf(stage: Stage, inherited: string): string {
-  return stage.instructions.filter((i) => i.keyword === 'WORKDIR').reduce((dir, i) => path.posix.resolve(dir, i.args), inherited);
+  return stage.instructions
+    .filter((i) => i.keyword === 'WORKDIR')
+    .reduce((dir, i) => path.posix.resolve(dir, i.args), inherited);
 }
 
 export interface DockerfileOptions {
@@ -124,12 +126,18 @@ export function checkDockerfile(service: ServiceSpec, options: DockerfileOptions
   if (!runs.some((r) => build.test(r))) {
     found.add(at, `must build with \`SERVICE=${service.name} npm run ${BUILD_SCRIPT}\`, the script CI runs`);
   }
-  if (!runs.some((r) => /\bnpm prune\b.*--omit=dev/.test(r))) found.add(at, 'must drop the dev dependencies (npm prune --omit=dev)');
+  if (!runs.some((r) => /\bnpm prune\b.*--omit=dev/.test(r)))
+    found.add(at, 'must drop the dev dependencies (npm prune --omit=dev)');
 
   // The first WORKDIR holds package.json and the lockfile: the repository's root, in the image.
   const appRoot = stages[0]?.instructions.find((i) => i.keyword === 'WORKDIR')?.args ?? '/';
   checkRuntimeStage(stages.at(-1), service, { root, appRoot, at, built: options.built === true }, found);
-  checkDevStage(stages.find((s) => s.name === 'dev'), service, { root, at }, found);
+  checkDevStage(
+    stages.find((s) => s.name === 'dev'),
+    service,
+    { root, at },
+    found,
+  );
   checkCopies(stages, names, { root, at }, found);
   checkBuildScript(root, found);
   return found.problems;
@@ -147,35 +155,60 @@ function checkRuntimeStage(
   const argv = cmd && execForm(cmd.args);
   if (!argv || argv[0] !== 'node' || argv.length < 2) {
     // npm doesn't pass SIGTERM on, and a shell form runs under /bin/sh, which doesn't either.
-    found.add(at, 'the last stage must start the service with an exec-form CMD ["node", "dist/…"], never npm or a shell');
+    found.add(
+      at,
+      'the last stage must start the service with an exec-form CMD ["node", "dist/…"], never npm or a shell',
+    );
     return;
   }
   if (built) {
     const script = path.posix.resolve(workdirOf(stage, '/'), argv[1]);
     const onDisk = path.join(root, path.posix.relative(appRoot, script));
     if (!fs.existsSync(onDisk)) {
-      found.add(at, `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk, root)} (${service.name}/src/index.ts?)`);
+      found.add(
+        at,
+        `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk, root)} (${service.name}/src/index.ts?)`,
+      );
     }
   }
 }
 
-function checkDevStage(stage: Stage | undefined, service: ServiceSpec, { root, at }: { root: string; at: string }, found: Findings): void {
+function checkDevStage(
+  stage: Stage | undefined,
+  service: ServiceSpec,
+  { root, at }: { root: string; at: string },
+  found: Findings,
+): void {
   if (!stage) {
     found.add(at, 'has no dev stage, which skaffold dev builds (target: dev)');
     return;
   }
   if (last(stage, 'USER')?.args !== 'node') found.add(at, 'the dev stage must end with USER node');
   const argv = execForm(last(stage, 'CMD')?.args ?? '');
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, service.name, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, service.name, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
   const dev = (pkg.scripts?.dev ?? '').split(/\s+/).filter(Boolean);
   // The dev script without npm: its program by path, then the same arguments.
-  const same = argv !== undefined && argv.length === dev.length && path.posix.basename(argv[0]) === dev[0] && argv.slice(1).join(' ') === dev.slice(1).join(' ');
+  const same =
+    argv !== undefined &&
+    argv.length === dev.length &&
+    path.posix.basename(argv[0]) === dev[0] &&
+    argv.slice(1).join(' ') === dev.slice(1).join(' ');
   if (!same) {
-    found.add(at, `the dev stage's CMD must run ${service.name}'s dev script (${dev.join(' ') || 'none'}) in exec form`);
+    found.add(
+      at,
+      `the dev stage's CMD must run ${service.name}'s dev script (${dev.join(' ') || 'none'}) in exec form`,
+    );
   }
 }
 
-function checkCopies(stages: readonly Stage[], stageNames: Set<string | undefined>, { root, at }: { root: string; at: string }, found: Findings): void {
+function checkCopies(
+  stages: readonly Stage[],
+  stageNames: Set<string | undefined>,
+  { root, at }: { root: string; at: string },
+  found: Findings,
+): void {
   const ignored = readDockerignore(root);
   if (!ignored) {
     found.add(at, '.dockerignore is missing: the host node_modules and dist would go into the build context');
@@ -191,7 +224,8 @@ function checkCopies(stages: readonly Stage[], stageNames: Set<string | undefine
       const sources = words.filter((w) => !w.startsWith('--')).slice(0, -1);
       for (const source of sources) {
         if (stageNames.has(source)) continue;
-        if (!fs.existsSync(path.join(root, source))) found.add(at, `line ${copy.line}: COPY ${source}: not in the build context (the repository root)`);
+        if (!fs.existsSync(path.join(root, source)))
+          found.add(at, `line ${copy.line}: COPY ${source}: not in the build context (the repository root)`);
         else if (ignored?.(source)) found.add(at, `line ${copy.line}: COPY ${source}: excluded by .dockerignore`);
       }
     }
@@ -199,8 +233,11 @@ function checkCopies(stages: readonly Stage[], stageNames: Set<string | undefine
 }
 
 function checkBuildScript(root: string, found: Findings): void {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  if (!pkg.scripts?.[BUILD_SCRIPT]) found.add('package.json', `has no ${BUILD_SCRIPT} script, which the Dockerfiles and CI run`);
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  if (!pkg.scripts?.[BUILD_SCRIPT])
+    found.add('package.json', `has no ${BUILD_SCRIPT} script, which the Dockerfiles and CI run`);
 }
 
 /**

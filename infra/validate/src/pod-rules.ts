@@ -33,7 +33,8 @@ function labels(workloads: readonly Workload[], { where }: RuleContext): Problem
     const app = w.spec.template.metadata?.labels?.app;
     if (!app) found.add(at, 'the pod template has no app: label');
     if (w.metadata.labels?.app !== app) found.add(at, `metadata.labels.app must be the pod's app label (${app})`);
-    if (w.spec.selector.matchLabels?.app !== app) found.add(at, `spec.selector.matchLabels.app must be the pod's app label (${app})`);
+    if (w.spec.selector.matchLabels?.app !== app)
+      found.add(at, `spec.selector.matchLabels.app must be the pod's app label (${app})`);
   }
   return found.problems;
 }
@@ -50,12 +51,15 @@ function securityContext(workloads: readonly Workload[], { where }: RuleContext)
       const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
       if (runAsNonRoot !== true) found.add(at, 'runAsNonRoot must be true (pod or container securityContext)');
       // The kubelet can't check a user name (USER node) against runAsNonRoot.
-      if (runAsUser === undefined) found.add(at, 'runAsUser must be set to a non-zero uid: a user name in the image cannot be checked');
+      if (runAsUser === undefined)
+        found.add(at, 'runAsUser must be set to a non-zero uid: a user name in the image cannot be checked');
       else if (runAsUser === 0) found.add(at, 'runAsUser must not be 0 (root)');
       if (sc.privileged) found.add(at, 'must not be privileged');
-      if (sc.allowPrivilegeEscalation !== false) found.add(at, 'securityContext.allowPrivilegeEscalation must be false');
+      if (sc.allowPrivilegeEscalation !== false)
+        found.add(at, 'securityContext.allowPrivilegeEscalation must be false');
       if (!sc.capabilities?.drop?.includes('ALL')) found.add(at, 'securityContext.capabilities.drop must include ALL');
-      if ((sc.capabilities?.add ?? []).length > 0) found.add(at, `must not add capabilities (${sc.capabilities?.add?.join(', ')})`);
+      if ((sc.capabilities?.add ?? []).length > 0)
+        found.add(at, `must not add capabilities (${sc.capabilities?.add?.join(', ')})`);
       if (sc.readOnlyRootFilesystem !== true && !writableBecause) {
         found.add(
           at,
@@ -79,8 +83,10 @@ function resources(workloads: readonly Workload[], { where }: RuleContext): Prob
         if (limit === undefined) found.add(at, `resources.limits.${resource} is missing`);
         const r = parseQuantity(request);
         const l = parseQuantity(limit);
-        if (request !== undefined && r === undefined) found.add(at, `resources.requests.${resource} is not a quantity: ${request}`);
-        if (limit !== undefined && l === undefined) found.add(at, `resources.limits.${resource} is not a quantity: ${limit}`);
+        if (request !== undefined && r === undefined)
+          found.add(at, `resources.requests.${resource} is not a quantity: ${request}`);
+        if (limit !== undefined && l === undefined)
+          found.add(at, `resources.limits.${resource} is not a quantity: ${limit}`);
         if (r !== undefined && l !== undefined && r > l) {
           found.add(at, `resources.requests.${resource} (${request}) is above its limit (${limit})`);
         }
@@ -132,7 +138,8 @@ function ports(workloads: readonly Workload[], { where }: RuleContext): Problem[
   for (const w of workloads) {
     for (const c of w.spec.template.spec.containers) {
       for (const p of c.ports ?? []) {
-        if (!p.name) found.add(`${where}: ${describe(w)}: container ${c.name}`, `containerPort ${p.containerPort} has no name`);
+        if (!p.name)
+          found.add(`${where}: ${describe(w)}: container ${c.name}`, `containerPort ${p.containerPort} has no name`);
       }
     }
   }
@@ -170,7 +177,10 @@ function pinnedImages(workloads: readonly Workload[], { where }: RuleContext): P
       if (serviceOf(w, c) !== undefined) continue;
       const image = c.image ?? '';
       if (!isPinned(image)) {
-        found.add(`${where}: ${describe(w)}: container ${c.name}`, `image ${image || '(none)'} must be pinned to a version`);
+        found.add(
+          `${where}: ${describe(w)}: container ${c.name}`,
+          `image ${image || '(none)'} must be pinned to a version`,
+        );
       }
     }
   }

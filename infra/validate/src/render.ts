@@ -34,7 +34,9 @@ export function renderKustomization(dir: string): K8sObject[] {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new RenderError('kubectl is not installed: it renders the kustomizations (kubectl kustomize)', { cause: err });
+      throw new RenderError('kubectl is not installed: it renders the kustomizations (kubectl kustomize)', {
+        cause: err,
+      });
     }
     throw new RenderError(`kubectl kustomize ${dir} failed: ${(e.stderr ?? e.message).trim()}`, { cause: err });
   }

@@ -54,7 +54,13 @@ export function checkSchema(objects: readonly K8sObject[], where: string): Probl
 function checkObject(object: K8sObject, where: string): Problem[] {
   const Model = MODELS[`${object.apiVersion}/${object.kind}`];
   if (!Model) {
-    return [{ rule: 'schema', where, message: `no schema for apiVersion ${object.apiVersion} kind ${object.kind} (see infra/validate/src/schema.ts)` }];
+    return [
+      {
+        rule: 'schema',
+        where,
+        message: `no schema for apiVersion ${object.apiVersion} kind ${object.kind} (see infra/validate/src/schema.ts)`,
+      },
+    ];
   }
   // The model copies the data into plain objects, which the proxy then watches.
   const model = new Model(object as never);
@@ -65,7 +71,11 @@ function checkObject(object: K8sObject, where: string): Problem[] {
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
     for (const e of errors ?? [{ instancePath: '', message: (err as Error).message }]) {
-      problems.push({ rule: 'schema', where, message: `${jsonPointerToPath(e.instancePath) || '(object)'}: ${e.message ?? 'is invalid'}` });
+      problems.push({
+        rule: 'schema',
+        where,
+        message: `${jsonPointerToPath(e.instancePath) || '(object)'}: ${e.message ?? 'is invalid'}`,
+      });
     }
   }
   for (const field of unreadFields(model, seen)) {

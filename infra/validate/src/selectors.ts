@@ -17,7 +17,10 @@ export function selectsPods(selector: Record<string, string> | undefined, worklo
  * @param selector - label selector entries
  * @returns the workloads whose pods it picks
  */
-export function workloadsSelectedBy(objects: readonly K8sObject[], selector: Record<string, string> | undefined): Workload[] {
+export function workloadsSelectedBy(
+  objects: readonly K8sObject[],
+  selector: Record<string, string> | undefined,
+): Workload[] {
   return objects.filter(isWorkload).filter((w) => selectsPods(selector, w));
 }
 

@@ -35,7 +35,10 @@ export function checkServices(objects: readonly K8sObject[], context: RuleContex
     );
     const container = workload?.spec.template.spec.containers.find((c) => c.name === service.container);
     if (!workload || !container) {
-      f.services.add(context.where, `Deployment ${service.deployment} with a container ${service.container} is missing`);
+      f.services.add(
+        context.where,
+        `Deployment ${service.deployment} with a container ${service.container} is missing`,
+      );
       continue;
     }
     const workloadAt = `${context.where}: ${describe(workload)}`;
@@ -56,7 +59,13 @@ interface ServiceFindings {
   wiring: Findings;
 }
 
-function checkImage(service: ServiceSpec, container: IContainer, context: RuleContext, at: string, found: Findings): void {
+function checkImage(
+  service: ServiceSpec,
+  container: IContainer,
+  context: RuleContext,
+  at: string,
+  found: Findings,
+): void {
   const image = container.image ?? '';
   const { repository } = parseImage(image);
   const artifact = context.artifacts?.[service.dockerfile];
@@ -84,7 +93,8 @@ function checkProbesAndGrace(
   const expect = { readinessProbe: '/readyz', livenessProbe: '/healthz' } as const;
   for (const [probe, path] of Object.entries(expect) as [keyof typeof expect, string][]) {
     const httpGet = container[probe]?.httpGet;
-    if (httpGet?.path !== path || httpGet.port !== 'http') f.probes.add(at, `${probe} must be httpGet ${path} on the port named http`);
+    if (httpGet?.path !== path || httpGet.port !== 'http')
+      f.probes.add(at, `${probe} must be httpGet ${path} on the port named http`);
   }
   const grace = workload.spec.template.spec.terminationGracePeriodSeconds ?? 30;
   if (grace < service.minGracePeriodSeconds) {
@@ -106,7 +116,8 @@ function checkProbesAndGrace(
 export function envPlaceholder(variable: IEnvVar, podName: string): string {
   if (variable.value !== undefined) return variable.value;
   const from = variable.valueFrom;
-  if (from?.fieldRef) return from.fieldRef.fieldPath === 'metadata.name' ? podName : `placeholder-${from.fieldRef.fieldPath}`;
+  if (from?.fieldRef)
+    return from.fieldRef.fieldPath === 'metadata.name' ? podName : `placeholder-${from.fieldRef.fieldPath}`;
   if (from?.secretKeyRef) return `placeholder-secret-${from.secretKeyRef.name}-${from.secretKeyRef.key}`;
   if (from?.configMapKeyRef) return `placeholder-configmap-${from.configMapKeyRef.name}-${from.configMapKeyRef.key}`;
   if (from?.resourceFieldRef) return '1';
@@ -131,12 +142,18 @@ function checkEnv(
     if (variable.name in env) found.add(at, `env ${variable.name} is set twice`);
     env[variable.name] = envPlaceholder(variable, podName);
     if (SECRET_NAME.test(variable.name) && !variable.valueFrom?.secretKeyRef) {
-      found.add(at, `env ${variable.name} holds a secret: take it from a Secret (valueFrom.secretKeyRef), not from the manifest`);
+      found.add(
+        at,
+        `env ${variable.name} holds a secret: take it from a Secret (valueFrom.secretKeyRef), not from the manifest`,
+      );
     }
   }
   const clientId = container.env?.find((v) => v.name === 'NATS_CLIENT_ID');
   if (clientId && clientId.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') {
-    found.add(at, 'env NATS_CLIENT_ID must come from the pod name (fieldRef metadata.name): NATS Streaming refuses a client id twice');
+    found.add(
+      at,
+      'env NATS_CLIENT_ID must come from the pod name (fieldRef metadata.name): NATS Streaming refuses a client id twice',
+    );
   }
 
   // The service's own loader, with its real rules, on exactly this environment.
@@ -145,13 +162,17 @@ function checkEnv(
     settings = service.check(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) found.add(at, `env ${problem} (${service.name}/src/config.ts would refuse to start)`);
+    for (const problem of err.problems)
+      found.add(at, `env ${problem} (${service.name}/src/config.ts would refuse to start)`);
     return;
   }
 
   const httpPort = container.ports?.find((p) => p.name === 'http')?.containerPort;
   if (httpPort !== settings.httpPort) {
-    f.probes.add(at, `the service listens on ${settings.httpPort}, but the containerPort named http is ${httpPort ?? 'missing'}`);
+    f.probes.add(
+      at,
+      `the service listens on ${settings.httpPort}, but the containerPort named http is ${httpPort ?? 'missing'}`,
+    );
   }
   for (const dependency of settings.dependencies) {
     checkDependency(objects, dependency, at, f.wiring);
@@ -173,11 +194,19 @@ function checkDependency(
     return;
   }
   if (!(target.spec?.ports ?? []).some((p) => p.port === dependency.port)) {
-    found.add(at, `env ${dependency.variable} points at port ${dependency.port}, which Service ${serviceName} does not expose`);
+    found.add(
+      at,
+      `env ${dependency.variable} points at port ${dependency.port}, which Service ${serviceName} does not expose`,
+    );
   }
 }
 
-function checkEventBus(objects: readonly K8sObject[], settings: ReturnType<ServiceSpec['check']>, at: string, found: Findings): void {
+function checkEventBus(
+  objects: readonly K8sObject[],
+  settings: ReturnType<ServiceSpec['check']>,
+  at: string,
+  found: Findings,
+): void {
   const nats = settings.dependencies.find((d) => d.variable === 'NATS_URL');
   const service = nats && findService(objects, nats.host.split('.')[0]);
   if (!service) return;
@@ -190,6 +219,9 @@ function checkEventBus(objects: readonly K8sObject[], settings: ReturnType<Servi
     found.add(at, `EVENT_BUS is stan, but Service ${service.metadata.name} does not select a NATS Streaming server`);
   }
   if (settings.eventBus === 'jetstream' && !jetstream) {
-    found.add(at, `EVENT_BUS is jetstream, but Service ${service.metadata.name} does not select a nats server run with -js`);
+    found.add(
+      at,
+      `EVENT_BUS is jetstream, but Service ${service.metadata.name} does not select a nats server run with -js`,
+    );
   }
 }

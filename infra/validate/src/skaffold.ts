@@ -99,7 +99,12 @@ export function checkSkaffold(options: { root?: string; file?: string } = {}): S
   return { problems: found.problems, deployments };
 }
 
-function checkArtifacts(artifacts: readonly Artifact[], root: string, where: string, found: Findings): Record<string, string> {
+function checkArtifacts(
+  artifacts: readonly Artifact[],
+  root: string,
+  where: string,
+  found: Findings,
+): Record<string, string> {
   const byDockerfile: Record<string, string> = {};
   if (artifacts.length === 0) found.add(where, 'builds no artifact');
   for (const artifact of artifacts) {
@@ -116,7 +121,10 @@ function checkArtifacts(artifacts: readonly Artifact[], root: string, where: str
       continue;
     }
     if (!SERVICES.some((s) => s.dockerfile === relative)) {
-      found.add(at, `${relative} is not the Dockerfile of one of our services (${SERVICES.map((s) => s.dockerfile).join(', ')})`);
+      found.add(
+        at,
+        `${relative} is not the Dockerfile of one of our services (${SERVICES.map((s) => s.dockerfile).join(', ')})`,
+      );
     }
     if (byDockerfile[relative]) found.add(at, `${relative} is built twice`);
     if (artifact.image) byDockerfile[relative] = artifact.image;
@@ -130,7 +138,8 @@ function checkArtifacts(artifacts: readonly Artifact[], root: string, where: str
     for (const rule of artifact.sync?.manual ?? []) {
       // The folder before the first wildcard must exist, inside the context.
       const base = (rule.src ?? '').split(/[*?[{]/)[0].replace(/\/[^/]*$/, '');
-      if (!rule.src || !fs.existsSync(path.join(context, base))) found.add(at, `sync source ${rule.src} matches nothing`);
+      if (!rule.src || !fs.existsSync(path.join(context, base)))
+        found.add(at, `sync source ${rule.src} matches nothing`);
       if (!rule.dest) found.add(at, `sync rule ${rule.src} has no dest`);
     }
   }
@@ -158,7 +167,10 @@ export function applyProfile(config: SkaffoldConfig, profile: Profile): Pipeline
 
 function applyPatch(doc: Record<string, unknown>, patch: NonNullable<Profile['patches']>[number]): void {
   const pointer = patch.path ?? '';
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const key = parts.pop();
   let parent: unknown = doc;
   for (const part of parts) {
@@ -171,7 +183,8 @@ function applyPatch(doc: Record<string, unknown>, patch: NonNullable<Profile['pa
     const index = key === '-' ? parent.length : Number(key);
     const exists = key !== '-' && index < parent.length;
     if (patch.op === 'add') parent.splice(index, 0, patch.value);
-    else if (!exists && (patch.op === 'replace' || patch.op === 'remove')) throw new Error(`patch ${patch.op} ${pointer}: no such path`);
+    else if (!exists && (patch.op === 'replace' || patch.op === 'remove'))
+      throw new Error(`patch ${patch.op} ${pointer}: no such path`);
     else if (patch.op === 'replace') parent[index] = patch.value;
     else if (patch.op === 'remove') parent.splice(index, 1);
     else throw new Error(`patch ${patch.op} ${pointer}: this check knows add, replace and remove only`);

@@ -15,7 +15,10 @@ interface Store {
   check?(argv: readonly string[], at: string, found: Findings): void;
 }
 
-const imageName = (container: IContainer): string => parseImage(container.image ?? '').repository.split('/').pop() ?? '';
+const imageName = (container: IContainer): string =>
+  parseImage(container.image ?? '')
+    .repository.split('/')
+    .pop() ?? '';
 
 const STORES: readonly Store[] = [
   {
@@ -96,7 +99,10 @@ export function checkStores(workloads: readonly Workload[], context: RuleContext
         .filter((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
         .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
       if (!mount || !claims.has(mount.name)) {
-        found.add(at, `${store.name} keeps its data in ${dir}, which must be a PersistentVolumeClaim (volumeClaimTemplates)`);
+        found.add(
+          at,
+          `${store.name} keeps its data in ${dir}, which must be a PersistentVolumeClaim (volumeClaimTemplates)`,
+        );
       }
     }
   }

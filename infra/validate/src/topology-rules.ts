@@ -23,7 +23,11 @@ const DEV_HOST = 'ticketing.dev';
  * @returns the problems
  */
 export function checkTopology(objects: readonly K8sObject[], context: RuleContext): Problem[] {
-  return [...checkServicesSelect(objects, context), ...checkIngresses(objects, context), ...checkBudgets(objects, context)];
+  return [
+    ...checkServicesSelect(objects, context),
+    ...checkIngresses(objects, context),
+    ...checkBudgets(objects, context),
+  ];
 }
 
 function checkServicesSelect(objects: readonly K8sObject[], { where }: RuleContext): Problem[] {
@@ -84,7 +88,10 @@ function checkBudgets(objects: readonly K8sObject[], context: RuleContext): Prob
       const replicas = w.spec.replicas ?? 1;
       const minAvailable = pdb.spec?.minAvailable;
       if (typeof minAvailable === 'number' && minAvailable >= replicas) {
-        found.add(at, `minAvailable ${minAvailable} with ${replicas} replica(s) of ${describe(w)}: no pod could ever be evicted, and node drains would hang`);
+        found.add(
+          at,
+          `minAvailable ${minAvailable} with ${replicas} replica(s) of ${describe(w)}: no pod could ever be evicted, and node drains would hang`,
+        );
       }
     }
   }

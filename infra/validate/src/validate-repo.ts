@@ -52,7 +52,11 @@ export function validateRepo(options: ValidateOptions = {}): RepoReport {
     const deployedBy = skaffold.deployments.filter((d) => d.overlay === dir);
     const where = repoRelative(dir);
     if (deployedBy.length === 0) {
-      problems.push({ rule: 'skaffold', where, message: 'no skaffold profile deploys this overlay: add one to skaffold.yaml' });
+      problems.push({
+        rule: 'skaffold',
+        where,
+        message: 'no skaffold profile deploys this overlay: add one to skaffold.yaml',
+      });
     }
     const result = validateOverlay(dir, deployedBy);
     overlays.push({ overlay: where, objects: result.objects, profiles: deployedBy.map((d) => d.profile) });
@@ -69,7 +73,10 @@ export function validateRepo(options: ValidateOptions = {}): RepoReport {
  * @param deployedBy - the skaffold profiles that deploy it
  * @returns its objects and problems
  */
-export function validateOverlay(dir: string, deployedBy: readonly SkaffoldDeployment[] = []): { objects: K8sObject[]; problems: Problem[] } {
+export function validateOverlay(
+  dir: string,
+  deployedBy: readonly SkaffoldDeployment[] = [],
+): { objects: K8sObject[]; problems: Problem[] } {
   const where = repoRelative(dir);
   let objects: K8sObject[];
   try {

@@ -34,6 +34,11 @@ describe('the app', () => {
   it('answers 400 for a malformed JSON body', async () => {
     const { app, signin } = buildTestApp();
 
-    await request(app).post('/api/orders').set('Cookie', signin()).set('Content-Type', 'application/json').send('{bad').expect(400);
+    await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .set('Content-Type', 'application/json')
+      .send('{bad')
+      .expect(400);
   });
 });

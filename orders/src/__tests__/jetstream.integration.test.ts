@@ -86,9 +86,15 @@ describe('orders service over NATS JetStream', () => {
   it('after expiration:complete, the order is cancelled and order:cancelled is seen on the bus', async () => {
     const ticket = await publishTicket();
     const cookie = sessionCookie({ id: newObjectId(), email: 'a@b.c' }, jwtKey);
-    const created = await request(service.server).post('/api/orders').set('Cookie', cookie).send({ ticketId: ticket.id }).expect(201);
+    const created = await request(service.server)
+      .post('/api/orders')
+      .set('Cookie', cookie)
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
-    await new AnyPublisher<ExpirationCompleteEvent>(others, Subjects.ExpirationComplete).publish({ orderId: created.body.id });
+    await new AnyPublisher<ExpirationCompleteEvent>(others, Subjects.ExpirationComplete).publish({
+      orderId: created.body.id,
+    });
 
     const seen = await waitFor(() => orderCancelled.received.find((e) => e.id === created.body.id), 'order:cancelled');
     expect(seen).toEqual({ id: created.body.id, version: 1, ticket: { id: ticket.id } });

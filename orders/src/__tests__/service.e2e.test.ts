@@ -65,7 +65,11 @@ describe('the orders service process', () => {
     const { child, output } = running;
 
     const ready = await waitFor(
-      () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false),
+      () =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
       'the service to be ready',
       { timeoutMs: 60_000 },
     );

@@ -1,4 +1,12 @@
-export type { NewOrder, NewTicket, Order, OrderRepository, OrdersStore, Ticket, TicketRepository } from './orders-store';
+export type {
+  NewOrder,
+  NewTicket,
+  Order,
+  OrderRepository,
+  OrdersStore,
+  Ticket,
+  TicketRepository,
+} from './orders-store';
 export { createStore } from './create-store';
 export { MemoryOrdersStore } from './memory/memory-store';
 export { MongoOrdersStore, type MongoStoreOptions } from './mongo/mongo-store';

@@ -162,7 +162,11 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it('adds the missing subjects to an existing stream, keeping its own', async () => {
     const own = `${id}.legacy`;
-    await jsm.streams.add({ name: id, subjects: [own, `${id}.${Subjects.TicketCreated}`], storage: StorageType.Memory });
+    await jsm.streams.add({
+      name: id,
+      subjects: [own, `${id}.${Subjects.TicketCreated}`],
+      storage: StorageType.Memory,
+    });
 
     await connectBus();
     await connectBus(); // a second instance finds nothing to add
@@ -209,7 +213,9 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it('redelivers a message that was not acked within the ack wait', async () => {
     const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'), undefined, (r) => (r.deliveries === 1 ? 'ignore' : 'ack'));
+    const listener = new ExpirationListener(bus, group('orders'), undefined, (r) =>
+      r.deliveries === 1 ? 'ignore' : 'ack',
+    );
     await listener.listen();
 
     await publish(bus, 'o1');

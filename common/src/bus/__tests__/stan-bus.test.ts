@@ -294,9 +294,12 @@ describe('StanBus with a raw node-nats-streaming client', () => {
     const stan = new FakeStan();
     const seen: EventMessage[] = [];
     const bus = new StanBus(stan.asStan());
-    await bus.subscribe({ subject: Subjects.TicketCreated, queueGroupName: 'g', ackWait: 1000, maxInFlight: 1 }, async (m) => {
-      seen.push(m);
-    });
+    await bus.subscribe(
+      { subject: Subjects.TicketCreated, queueGroupName: 'g', ackWait: 1000, maxInFlight: 1 },
+      async (m) => {
+        seen.push(m);
+      },
+    );
     const raw = new FakeStanMessage(Subjects.TicketCreated, 4, '{"x":1}');
 
     stan.subscription.emit('message', raw);
@@ -335,7 +338,9 @@ describe('StanBus with a raw node-nats-streaming client', () => {
     const stan = new FakeStan();
     stan.publishError = new Error('stan: publish ack timeout');
 
-    await expect(new TicketCreatedPublisher(stan.asStan()).publish(ticket)).rejects.toThrow('stan: publish ack timeout');
+    await expect(new TicketCreatedPublisher(stan.asStan()).publish(ticket)).rejects.toThrow(
+      'stan: publish ack timeout',
+    );
   });
 
   it('follows the connection state the client reports', () => {
@@ -370,7 +375,10 @@ describe('StanBus with a raw node-nats-streaming client', () => {
   it('close() closes the subscriptions, keeping the durable, then the client; twice is the same as once', async () => {
     const stan = new FakeStan();
     const bus = new StanBus(stan.asStan());
-    await bus.subscribe({ subject: Subjects.TicketCreated, queueGroupName: 'g', ackWait: 1000, maxInFlight: 1 }, async () => {});
+    await bus.subscribe(
+      { subject: Subjects.TicketCreated, queueGroupName: 'g', ackWait: 1000, maxInFlight: 1 },
+      async () => {},
+    );
 
     await Promise.all([bus.close(), bus.close()]);
     await bus.close();

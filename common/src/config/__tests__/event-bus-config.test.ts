@@ -28,7 +28,12 @@ describe('withEventBusRules', () => {
   });
 
   it('accepts stan with both ids', () => {
-    const env = { NATS_URL: 'http://nats-srv:4222', NATS_CLUSTER_ID: 'ticketing', NATS_CLIENT_ID: 'pod-1', JWT_KEY: 'k' };
+    const env = {
+      NATS_URL: 'http://nats-srv:4222',
+      NATS_CLUSTER_ID: 'ticketing',
+      NATS_CLIENT_ID: 'pod-1',
+      JWT_KEY: 'k',
+    };
 
     expect(problems(env)).toEqual([]);
   });

@@ -94,7 +94,11 @@ describe('Listener', () => {
       expect(listener.received).toEqual([]);
       const warnings = lines.filter((l) => l.level === 'warn');
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatchObject({ subject: Subjects.OrderCreated, sequence: 7, reason: expect.stringMatching(reason) });
+      expect(warnings[0]).toMatchObject({
+        subject: Subjects.OrderCreated,
+        sequence: 7,
+        reason: expect.stringMatching(reason),
+      });
       expect(listener.invalid).toEqual([warnings[0].reason]);
     });
   });

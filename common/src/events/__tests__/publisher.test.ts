@@ -34,7 +34,11 @@ describe('Publisher', () => {
     await new TicketUpdatedPublisher(bus).publish({ id: 't1', version: 3, title: 'Show', price: 10, userId: 'u1' });
 
     expect(bus.published).toEqual([
-      { subject: Subjects.TicketUpdated, data: { id: 't1', version: 3, title: 'Show', price: 10, userId: 'u1' }, msgId: 't1@3' },
+      {
+        subject: Subjects.TicketUpdated,
+        data: { id: 't1', version: 3, title: 'Show', price: 10, userId: 'u1' },
+        msgId: 't1@3',
+      },
     ]);
   });
 

@@ -3,7 +3,16 @@ import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/commo
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
 import { ExpirationMetrics } from '../../metrics';
-import { REDIS_HOST, REDIS_PORT, destroyQueue, inMs, newOrderId, testLogger, uniqueName, waitFor } from '../../test/helpers';
+import {
+  REDIS_HOST,
+  REDIS_PORT,
+  destroyQueue,
+  inMs,
+  newOrderId,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../test/helpers';
 import { createExpirationProcessor } from '../expiration-processor';
 import { createExpirationQueue, type ExpirationQueue, type ExpirationQueueOptions } from '../expiration-queue';
 
@@ -42,7 +51,12 @@ const workers: ExpirationQueue[] = [];
 function startWorker(
   options: { bus?: FakeEventBus; concurrency?: number; prefix?: string } & Partial<ExpirationQueueOptions> = {},
 ): Worker {
-  const { bus = new FakeEventBus(), concurrency = 50, prefix = uniqueName('test-processor'), ...queueOptions } = options;
+  const {
+    bus = new FakeEventBus(),
+    concurrency = 50,
+    prefix = uniqueName('test-processor'),
+    ...queueOptions
+  } = options;
   const metrics = new ExpirationMetrics();
   const expirations = createExpirationQueue({
     redis: { host: REDIS_HOST, port: REDIS_PORT },
@@ -57,7 +71,12 @@ function startWorker(
   workers.push(expirations);
   expirations.process(
     concurrency,
-    createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+    createExpirationProcessor({
+      publisher: new ExpirationCompletePublisher(bus),
+      expirations,
+      metrics,
+      logger: testLogger(),
+    }),
   );
   return { expirations, bus, metrics };
 }
@@ -83,7 +102,9 @@ describe('the expiration processor', () => {
     expect(bus.published[0].msgId).toBe(`expiration:complete:${orderId}`);
     expect(job.returnvalue).toBe('published');
     expect((await metrics.expirationsPublished.get()).values[0].value).toBe(1);
-    expect((await metrics.lateness.get()).values.find((v) => v.metricName === 'expiration_lateness_seconds_count')?.value).toBe(1);
+    expect(
+      (await metrics.lateness.get()).values.find((v) => v.metricName === 'expiration_lateness_seconds_count')?.value,
+    ).toBe(1);
   });
 
   it('fires at expiresAt, not before', async () => {

@@ -86,7 +86,9 @@ describe('createExpirationQueue', () => {
   it('when the same order is scheduled many times at once, makes one job and reports the rest as duplicates', async () => {
     const orderId = newOrderId();
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => expirations.scheduleExpiration(orderId, inMs(60_000))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => expirations.scheduleExpiration(orderId, inMs(60_000))),
+    );
 
     expect(results.filter((r) => r.outcome === 'scheduled')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(9);

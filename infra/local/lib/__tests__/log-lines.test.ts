@@ -34,7 +34,9 @@ describe('createLogFormatter', () => {
   });
 
   it('passes a line that is not pino JSON through unchanged', () => {
-    expect(format('[tsx] change in ./src/app.ts Restarting...')).toEqual(['[tsx] change in ./src/app.ts Restarting...']);
+    expect(format('[tsx] change in ./src/app.ts Restarting...')).toEqual([
+      '[tsx] change in ./src/app.ts Restarting...',
+    ]);
     expect(format('{not json')).toEqual(['{not json']);
   });
 });

@@ -33,7 +33,9 @@ describe('checkRedis', () => {
     expect(result).toEqual({
       ok: false,
       problem: `Redis is not reachable at 127.0.0.1:${port} (ECONNREFUSED).`,
-      fix: expect.arrayContaining([`Start it:    redis-server --daemonize yes --port ${port} --save "" --appendonly no`]),
+      fix: expect.arrayContaining([
+        `Start it:    redis-server --daemonize yes --port ${port} --save "" --appendonly no`,
+      ]),
     });
   });
 });

@@ -24,6 +24,8 @@ describe('loadLocalSettings', () => {
     const load = () => loadLocalSettings({ EVENT_BUS: 'stan', NATS_URL: 'http://x', MONGO_URI: 'postgres://db' });
 
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(/EVENT_BUS: local runs use NATS JetStream[\s\S]*NATS_URL: must be a URL starting with nats:\/\/[\s\S]*MONGO_URI/);
+    expect(load).toThrow(
+      /EVENT_BUS: local runs use NATS JetStream[\s\S]*NATS_URL: must be a URL starting with nats:\/\/[\s\S]*MONGO_URI/,
+    );
   });
 });

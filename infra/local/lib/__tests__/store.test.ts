@@ -51,7 +51,9 @@ describe('chooseOrdersStore', () => {
   });
 
   it('when the embedded MongoDB fails, falls back to memory and says why', async () => {
-    const holder = fakeHolder('console.log("FAILED Download failed: getaddrinfo ENOTFOUND fastdl.mongodb.org"); process.exit(1);');
+    const holder = fakeHolder(
+      'console.log("FAILED Download failed: getaddrinfo ENOTFOUND fastdl.mongodb.org"); process.exit(1);',
+    );
 
     const store = await chooseOrdersStore({ timeoutMs: 10_000, holder });
 

@@ -12,7 +12,13 @@ const options: SystemOptions = {
   logLevel: 'info',
   watch: false,
   onLine: () => undefined,
-  baseEnv: { PATH: '/bin', MONGO_URI: 'mongodb://stale', NATS_SUBJECT_PREFIX: 'stale.', NODE_ENV: 'test', JEST_WORKER_ID: '1' },
+  baseEnv: {
+    PATH: '/bin',
+    MONGO_URI: 'mongodb://stale',
+    NATS_SUBJECT_PREFIX: 'stale.',
+    NODE_ENV: 'test',
+    JEST_WORKER_ID: '1',
+  },
 };
 
 describe('serviceEnvs', () => {
@@ -29,7 +35,12 @@ describe('serviceEnvs', () => {
       EXPIRATION_WINDOW_SECONDS: '10',
       NODE_ENV: 'development',
     });
-    expect(envs.expiration).toMatchObject({ REDIS_HOST: '127.0.0.1', REDIS_PORT: '6379', QUEUE_PREFIX: 'demo-1', HEALTH_PORT: '8081' });
+    expect(envs.expiration).toMatchObject({
+      REDIS_HOST: '127.0.0.1',
+      REDIS_PORT: '6379',
+      QUEUE_PREFIX: 'demo-1',
+      HEALTH_PORT: '8081',
+    });
     expect(envs.orders).not.toHaveProperty('MONGO_URI');
     for (const env of [envs.orders, envs.expiration]) {
       expect(env).not.toHaveProperty('NATS_SUBJECT_PREFIX');

@@ -14,9 +14,7 @@ describe('schema', () => {
     const problems = problemsAfter('dev', (objects) => {
       find(objects, 'Deployment', 'orders-depl').spec.replicass = 2;
     });
-    expect(lines(problems)).toEqual([
-      'schema: overlays/dev: Deployment/orders-depl: spec.replicass: unknown field',
-    ]);
+    expect(lines(problems)).toEqual(['schema: overlays/dev: Deployment/orders-depl: spec.replicass: unknown field']);
   });
 
   it('when a container says imag, names the unknown field and its path', () => {
@@ -33,7 +31,9 @@ describe('schema', () => {
     const problems = problemsAfter('dev', (objects) => {
       find(objects, 'StatefulSet', 'expiration-redis').spec.replicas = 'one';
     });
-    expect(lines(problems)).toEqual(['schema: overlays/dev: StatefulSet/expiration-redis: spec.replicas: must be integer']);
+    expect(lines(problems)).toEqual([
+      'schema: overlays/dev: StatefulSet/expiration-redis: spec.replicas: must be integer',
+    ]);
   });
 
   it('when a required field is missing, names it', () => {
@@ -41,7 +41,7 @@ describe('schema', () => {
       delete find(objects, 'Deployment', 'nats-depl').spec.template.spec.containers[0].name;
     });
     expect(lines(problems)).toEqual([
-      "schema: overlays/dev: Deployment/nats-depl: spec.template.spec.containers[0]: must have required property name",
+      'schema: overlays/dev: Deployment/nats-depl: spec.template.spec.containers[0]: must have required property name',
     ]);
   });
 });
@@ -51,12 +51,15 @@ describe('probes, resources and securityContext', () => {
     const problems = problemsAfter('dev', (objects) => {
       delete find(objects, 'StatefulSet', 'orders-mongo').spec.template.spec.containers[0].readinessProbe;
     });
-    expect(lines(problems)).toEqual(['probes: overlays/dev: StatefulSet/orders-mongo: container mongo: readinessProbe is missing']);
+    expect(lines(problems)).toEqual([
+      'probes: overlays/dev: StatefulSet/orders-mongo: container mongo: readinessProbe is missing',
+    ]);
   });
 
   it("when a service's liveness probe is not /healthz, says so", () => {
     const problems = problemsAfter('dev', (objects) => {
-      find(objects, 'Deployment', 'orders-depl').spec.template.spec.containers[0].livenessProbe.httpGet.path = '/readyz';
+      find(objects, 'Deployment', 'orders-depl').spec.template.spec.containers[0].livenessProbe.httpGet.path =
+        '/readyz';
     });
     expect(lines(problems)).toEqual([
       'probes: overlays/dev: Deployment/orders-depl: container orders: livenessProbe must be httpGet /healthz on the port named http',
@@ -65,7 +68,8 @@ describe('probes, resources and securityContext', () => {
 
   it('when a probe names a port the container does not declare, says so', () => {
     const problems = problemsAfter('dev', (objects) => {
-      find(objects, 'StatefulSet', 'expiration-redis').spec.template.spec.containers[0].livenessProbe.tcpSocket.port = 'redsi';
+      find(objects, 'StatefulSet', 'expiration-redis').spec.template.spec.containers[0].livenessProbe.tcpSocket.port =
+        'redsi';
     });
     expect(lines(problems)).toEqual([
       'probes: overlays/dev: StatefulSet/expiration-redis: container redis: livenessProbe probes port redsi, which the container does not declare',
@@ -116,10 +120,14 @@ describe('probes, resources and securityContext', () => {
 
   it('when a writable root filesystem has no reason given, refuses it', () => {
     const problems = problemsAfter('dev', (objects) => {
-      delete find(objects, 'Deployment', 'orders-depl').spec.template.metadata.annotations['ticketing/writable-root-fs'];
+      delete find(objects, 'Deployment', 'orders-depl').spec.template.metadata.annotations[
+        'ticketing/writable-root-fs'
+      ];
     });
     expect(lines(problems)).toEqual([
-      expect.stringMatching(/^security-context: .*orders-depl: container orders: securityContext.readOnlyRootFilesystem must be true/),
+      expect.stringMatching(
+        /^security-context: .*orders-depl: container orders: securityContext.readOnlyRootFilesystem must be true/,
+      ),
     ]);
   });
 });
@@ -131,7 +139,9 @@ describe('Redis and the other stores', () => {
   it('when Redis has no append-only file, says that a restart loses the expirations', () => {
     const problems = problemsAfter('dev', (objects) => {
       const container = redis(objects).spec.template.spec.containers[0];
-      container.args = container.args.filter((a: string, i: number, all: string[]) => a !== '--appendonly' && all[i - 1] !== '--appendonly');
+      container.args = container.args.filter(
+        (a: string, i: number, all: string[]) => a !== '--appendonly' && all[i - 1] !== '--appendonly',
+      );
     });
     expect(lines(problems)).toEqual([
       'stores: overlays/dev: StatefulSet/expiration-redis: container redis: redis-server needs --appendonly yes (it has none): a restart would lose every pending expiration',
@@ -172,7 +182,8 @@ describe('Redis and the other stores', () => {
 
   it('when MongoDB mounts its volume somewhere else than its dbpath, says so', () => {
     const problems = problemsAfter('dev', (objects) => {
-      find(objects, 'StatefulSet', 'orders-mongo').spec.template.spec.containers[0].volumeMounts[0].mountPath = '/var/lib/mongo';
+      find(objects, 'StatefulSet', 'orders-mongo').spec.template.spec.containers[0].volumeMounts[0].mountPath =
+        '/var/lib/mongo';
     });
     expect(lines(problems)).toEqual([
       'stores: overlays/dev: StatefulSet/orders-mongo: container mongo: MongoDB keeps its data in /data/db, which must be a PersistentVolumeClaim (volumeClaimTemplates)',
@@ -209,7 +220,8 @@ describe("our services' images and environment", () => {
 
   it('when production runs an untagged image, asks for a version', () => {
     const problems = problemsAfter('prod', (objects) => {
-      find(objects, 'Deployment', 'orders-depl').spec.template.spec.containers[0].image = 'registry.example.com/ticketing/orders';
+      find(objects, 'Deployment', 'orders-depl').spec.template.spec.containers[0].image =
+        'registry.example.com/ticketing/orders';
     });
     expect(lines(problems)).toEqual([
       'images: overlays/prod: Deployment/orders-depl: container orders: image registry.example.com/ticketing/orders must be pinned to a version in production (overlays/prod: images)',
@@ -313,7 +325,9 @@ describe("our services' images and environment", () => {
     const problems = problemsAfter('dev', (objects) => {
       objects.splice(objects.indexOf(find(objects, 'Deployment', 'expiration-depl')), 1);
     });
-    expect(lines(problems)).toEqual(['services: overlays/dev: Deployment expiration-depl with a container expiration is missing']);
+    expect(lines(problems)).toEqual([
+      'services: overlays/dev: Deployment expiration-depl with a container expiration is missing',
+    ]);
   });
 });
 
@@ -322,7 +336,9 @@ describe('wiring and environments', () => {
     const problems = problemsAfter('dev', (objects) => {
       find(objects, 'Service', 'orders-srv').spec.selector = { app: 'order' };
     });
-    expect(lines(problems)).toEqual(['wiring: overlays/dev: Service/orders-srv: selects no pods (selector {"app":"order"})']);
+    expect(lines(problems)).toEqual([
+      'wiring: overlays/dev: Service/orders-srv: selects no pods (selector {"app":"order"})',
+    ]);
   });
 
   it('when the ingress routes to a Service that does not exist, says so', () => {

@@ -19,9 +19,12 @@ function checkWith(replace: Record<string, string | null>, built = false): strin
 const edited = (edit: (text: string) => string) => checkWith({ 'expiration/Dockerfile': edit(dockerfile) });
 
 describe('checkDockerfile', () => {
-  it.each(SERVICES.map((s) => [s.name, s] as const))('on the %s Dockerfile as it is, finds no problem', (_name, service) => {
-    expect(checkDockerfile(service)).toEqual([]);
-  });
+  it.each(SERVICES.map((s) => [s.name, s] as const))(
+    'on the %s Dockerfile as it is, finds no problem',
+    (_name, service) => {
+      expect(checkDockerfile(service)).toEqual([]);
+    },
+  );
 
   it('when the base image is not pinned, says so', () => {
     expect(edited((d) => d.replace(/FROM node:\S+ AS deps/, 'FROM node:22-alpine AS deps'))).toEqual([
@@ -70,7 +73,14 @@ describe('checkDockerfile', () => {
   });
 
   it('when a COPY names a file that is not in the build context, says so', () => {
-    expect(edited((d) => d.replace('COPY common/src common/src\nCOPY expiration/tsconfig', 'COPY common/srcs common/src\nCOPY expiration/tsconfig'))).toEqual([
+    expect(
+      edited((d) =>
+        d.replace(
+          'COPY common/src common/src\nCOPY expiration/tsconfig',
+          'COPY common/srcs common/src\nCOPY expiration/tsconfig',
+        ),
+      ),
+    ).toEqual([
       expect.stringMatching(/^expiration\/Dockerfile: line \d+: COPY common\/srcs: not in the build context/),
     ]);
   });
@@ -101,7 +111,9 @@ describe('checkDockerfile', () => {
 
 describe('parseDockerfile', () => {
   it('joins continuation lines and names the stages', () => {
-    const stages = parseDockerfile('FROM node:22.1.0-alpine AS a\n# a comment\nRUN one \\\n  && two\nFROM a\nCMD ["x"]\n');
+    const stages = parseDockerfile(
+      'FROM node:22.1.0-alpine AS a\n# a comment\nRUN one \\\n  && two\nFROM a\nCMD ["x"]\n',
+    );
 
     expect(stages).toEqual([
       { from: 'node:22.1.0-alpine', name: 'a', instructions: [{ keyword: 'RUN', args: 'one && two', line: 3 }] },

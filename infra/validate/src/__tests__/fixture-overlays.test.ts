@@ -34,6 +34,8 @@ describe('validateOverlay on broken kustomizations', () => {
     const { objects, problems } = validateOverlay(fixture('does-not-exist'));
 
     expect(objects).toEqual([]);
-    expect(problems).toEqual([expect.objectContaining({ rule: 'render', message: expect.stringContaining('kubectl kustomize') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ rule: 'render', message: expect.stringContaining('kubectl kustomize') }),
+    ]);
   });
 });

@@ -43,13 +43,19 @@ describe('checkSkaffold', () => {
   it('when an artifact points at a Dockerfile that does not exist, says so', () => {
     const problems = checkEdited((y) => y.replace('dockerfile: orders/Dockerfile', 'dockerfile: orders/Dockerfil'));
 
-    expect(problems).toContainEqual('skaffold.yaml: default pipeline: artifact ticketing/orders: dockerfile orders/Dockerfil does not exist');
+    expect(problems).toContainEqual(
+      'skaffold.yaml: default pipeline: artifact ticketing/orders: dockerfile orders/Dockerfil does not exist',
+    );
   });
 
   it('when a kustomize path has no kustomization, says so', () => {
-    const problems = checkEdited((y) => y.replace('- infra/k8s/overlays/dev-jetstream', '- infra/k8s/overlays/jetstream'));
+    const problems = checkEdited((y) =>
+      y.replace('- infra/k8s/overlays/dev-jetstream', '- infra/k8s/overlays/jetstream'),
+    );
 
-    expect(problems).toEqual(['skaffold.yaml: profile jetstream: manifests.kustomize.paths: infra/k8s/overlays/jetstream has no kustomization.yaml']);
+    expect(problems).toEqual([
+      'skaffold.yaml: profile jetstream: manifests.kustomize.paths: infra/k8s/overlays/jetstream has no kustomization.yaml',
+    ]);
   });
 
   it('when the target is not a stage of the Dockerfile, says which stages there are', () => {
@@ -65,13 +71,17 @@ describe('checkSkaffold', () => {
   it('when a sync source matches nothing, says so', () => {
     const problems = checkEdited((y) => y.replace('src: orders/src/**/*.ts', 'src: order/src/**/*.ts'));
 
-    expect(problems).toContainEqual('skaffold.yaml: default pipeline: artifact ticketing/orders: sync source order/src/**/*.ts matches nothing');
+    expect(problems).toContainEqual(
+      'skaffold.yaml: default pipeline: artifact ticketing/orders: sync source order/src/**/*.ts matches nothing',
+    );
   });
 
   it("when a profile's patch points at nothing, says so, as skaffold would", () => {
     const problems = checkEdited((y) => y.replace('path: /build/artifacts/1/sync', 'path: /build/artifacts/2/sync'));
 
-    expect(problems).toEqual(expect.arrayContaining(['skaffold.yaml: profile prod: patch remove /build/artifacts/2/sync: no such path']));
+    expect(problems).toEqual(
+      expect.arrayContaining(['skaffold.yaml: profile prod: patch remove /build/artifacts/2/sync: no such path']),
+    );
   });
 
   it('when the apiVersion is an old one, says so', () => {
@@ -83,7 +93,9 @@ describe('checkSkaffold', () => {
   it('when the file is missing, says so', () => {
     const root = fakeRepo({ 'skaffold.yaml': null });
     try {
-      expect(checkSkaffold({ root }).problems).toEqual([{ rule: 'skaffold', where: 'skaffold.yaml', message: 'is missing' }]);
+      expect(checkSkaffold({ root }).problems).toEqual([
+        { rule: 'skaffold', where: 'skaffold.yaml', message: 'is missing' },
+      ]);
     } finally {
       removeFakeRepo(root);
     }

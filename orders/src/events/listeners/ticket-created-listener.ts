@@ -1,4 +1,10 @@
-import { Listener, Subjects, type EventClient, type EventMessage, type TicketCreatedEvent } from '@grider-ms-tickets/common';
+import {
+  Listener,
+  Subjects,
+  type EventClient,
+  type EventMessage,
+  type TicketCreatedEvent,
+} from '@grider-ms-tickets/common';
 import { TicketExistsError, isObjectId, type OrdersStore } from '../../store';
 import type { OrdersListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
@@ -17,7 +23,10 @@ export class TicketCreatedListener extends Listener<TicketCreatedEvent> {
   async onMessage(data: TicketCreatedEvent['data'], msg: EventMessage): Promise<void> {
     if (!isObjectId(data.id)) {
       // Can never succeed: every id here is a MongoDB ObjectId.
-      this.logger.warn({ subject: this.subject, sequence: msg.getSequence(), ticketId: data.id }, 'ticket id is not an ObjectId; acked and dropped');
+      this.logger.warn(
+        { subject: this.subject, sequence: msg.getSequence(), ticketId: data.id },
+        'ticket id is not an ObjectId; acked and dropped',
+      );
       msg.ack();
       return;
     }

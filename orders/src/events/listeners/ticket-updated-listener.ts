@@ -1,4 +1,10 @@
-import { Listener, Subjects, type EventClient, type EventMessage, type TicketUpdatedEvent } from '@grider-ms-tickets/common';
+import {
+  Listener,
+  Subjects,
+  type EventClient,
+  type EventMessage,
+  type TicketUpdatedEvent,
+} from '@grider-ms-tickets/common';
 import type { OrdersStore } from '../../store';
 import type { OrdersListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
@@ -22,7 +28,10 @@ export class TicketUpdatedListener extends Listener<TicketUpdatedEvent> {
   async onMessage(data: TicketUpdatedEvent['data'], msg: EventMessage): Promise<void> {
     const ticket = await this.store.tickets.findById(data.id);
     if (ticket && data.version <= ticket.version) {
-      this.logger.info({ ticketId: data.id, version: data.version, stored: ticket.version }, 'ticket update applied already');
+      this.logger.info(
+        { ticketId: data.id, version: data.version, stored: ticket.version },
+        'ticket update applied already',
+      );
       msg.ack();
       return;
     }

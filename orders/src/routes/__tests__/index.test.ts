@@ -15,8 +15,16 @@ describe('GET /api/orders', () => {
     const alice = newObjectId();
     const bob = newObjectId();
     await request(app).post('/api/orders').set('Cookie', signin(bob)).send({ ticketId: one.id }).expect(201);
-    const first = await request(app).post('/api/orders').set('Cookie', signin(alice)).send({ ticketId: two.id }).expect(201);
-    const second = await request(app).post('/api/orders').set('Cookie', signin(alice)).send({ ticketId: three.id }).expect(201);
+    const first = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin(alice))
+      .send({ ticketId: two.id })
+      .expect(201);
+    const second = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin(alice))
+      .send({ ticketId: three.id })
+      .expect(201);
 
     const res = await request(app).get('/api/orders').set('Cookie', signin(alice)).expect(200);
 

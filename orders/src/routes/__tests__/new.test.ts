@@ -36,7 +36,11 @@ describe('POST /api/orders', () => {
     const ticket = await aTicket();
     await request(app).post('/api/orders').set('Cookie', signin()).send({ ticketId: ticket.id }).expect(201);
 
-    const res = await request(app).post('/api/orders').set('Cookie', signin()).send({ ticketId: ticket.id }).expect(400);
+    const res = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .send({ ticketId: ticket.id })
+      .expect(400);
 
     expect(res.body.errors).toEqual([{ message: 'Ticket is already reserved' }]);
     expect(bus.publishedOn(Subjects.OrderCreated)).toHaveLength(1);
@@ -48,7 +52,11 @@ describe('POST /api/orders', () => {
     const userId = newObjectId();
     const before = Date.now();
 
-    const res = await request(app).post('/api/orders').set('Cookie', signin(userId)).send({ ticketId: ticket.id }).expect(201);
+    const res = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin(userId))
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
     expect(res.body).toEqual({
       id: expect.any(String),
@@ -68,7 +76,11 @@ describe('POST /api/orders', () => {
     const ticket = await aTicket('concert', 20);
     const userId = newObjectId();
 
-    const res = await request(app).post('/api/orders').set('Cookie', signin(userId)).send({ ticketId: ticket.id }).expect(201);
+    const res = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin(userId))
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
     expect(bus.publishedOn<OrderCreatedEvent>(Subjects.OrderCreated)).toEqual([
       {

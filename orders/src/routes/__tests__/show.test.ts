@@ -8,7 +8,11 @@ describe('GET /api/orders/:orderId', () => {
     const { app, signin, aTicket } = buildTestApp();
     const ticket = await aTicket();
     const user = signin();
-    const created = await request(app).post('/api/orders').set('Cookie', user).send({ ticketId: ticket.id }).expect(201);
+    const created = await request(app)
+      .post('/api/orders')
+      .set('Cookie', user)
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
     const res = await request(app).get(`/api/orders/${created.body.id}`).set('Cookie', user).expect(200);
 
@@ -32,7 +36,11 @@ describe('GET /api/orders/:orderId', () => {
   it("answers 401 for another user's order", async () => {
     const { app, signin, aTicket } = buildTestApp();
     const ticket = await aTicket();
-    const created = await request(app).post('/api/orders').set('Cookie', signin()).send({ ticketId: ticket.id }).expect(201);
+    const created = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
     await request(app).get(`/api/orders/${created.body.id}`).set('Cookie', signin()).expect(401);
   });
@@ -40,7 +48,11 @@ describe('GET /api/orders/:orderId', () => {
   it('answers 401 without a session', async () => {
     const { app, signin, aTicket } = buildTestApp();
     const ticket = await aTicket();
-    const created = await request(app).post('/api/orders').set('Cookie', signin()).send({ ticketId: ticket.id }).expect(201);
+    const created = await request(app)
+      .post('/api/orders')
+      .set('Cookie', signin())
+      .send({ ticketId: ticket.id })
+      .expect(201);
 
     await request(app).get(`/api/orders/${created.body.id}`).expect(401);
   });

@@ -25,7 +25,10 @@ describeMongo('mongo store', () => {
       uri = server.getUri();
     }
     // A database of its own, so a shared MONGO_URI never sees another run's data.
-    store = await MongoOrdersStore.connect(uri, { dbName: `orders-contract-${newObjectId()}`, serverSelectionTimeoutMS: 10_000 });
+    store = await MongoOrdersStore.connect(uri, {
+      dbName: `orders-contract-${newObjectId()}`,
+      serverSelectionTimeoutMS: 10_000,
+    });
   }, 120_000);
 
   afterAll(async () => {

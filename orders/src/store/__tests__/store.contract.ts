@@ -38,7 +38,9 @@ export function describeStoreContract(getStore: () => OrdersStore): void {
     });
 
     it('refuses an id that is not an ObjectId', async () => {
-      await expect(getStore().tickets.create({ id: 'not-an-id', title: 'x', price: 1 })).rejects.toBeInstanceOf(TypeError);
+      await expect(getStore().tickets.create({ id: 'not-an-id', title: 'x', price: 1 })).rejects.toBeInstanceOf(
+        TypeError,
+      );
     });
 
     it('finds nothing for an unknown or malformed id', async () => {

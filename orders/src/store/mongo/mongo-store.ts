@@ -55,10 +55,7 @@ export class MongoOrdersStore implements OrdersStore {
       create: (order) => this.createOrder(order),
       findById: async (id) => (isObjectId(id) ? toOrderOrNull(await this.findOrderDoc(id)) : null),
       listByUser: async (userId) => {
-        const docs = await this.orderModel
-          .find({ userId })
-          .sort({ _id: 1 })
-          .populate('ticket');
+        const docs = await this.orderModel.find({ userId }).sort({ _id: 1 }).populate('ticket');
         return docs.map((doc) => toOrder(doc));
       },
       save: (order) => this.saveOrder(order),
@@ -185,7 +182,8 @@ function toTicketOrNull(doc: TicketDoc | null): Ticket | null {
 function toOrder(doc: OrderDoc): Order {
   const ticket = doc.ticket as unknown as TicketDoc | null;
   // Tickets are never deleted, so this is a bug, not a state to handle.
-  if (!ticket || !(ticket instanceof mongoose.Document)) throw new Error(`order ${doc._id.toHexString()} refers to a ticket that does not exist`);
+  if (!ticket || !(ticket instanceof mongoose.Document))
+    throw new Error(`order ${doc._id.toHexString()} refers to a ticket that does not exist`);
   return {
     id: doc._id.toHexString(),
     userId: doc.userId,

@@ -45,7 +45,12 @@ describe('OrderCancelledListener', () => {
     cancelled = new OrderCancelledListener(bus, options);
     expirations.process(
       5,
-      createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+      createExpirationProcessor({
+        publisher: new ExpirationCompletePublisher(bus),
+        expirations,
+        metrics,
+        logger: testLogger(),
+      }),
     );
   });
 

@@ -113,13 +113,21 @@ describe('OrderCreatedListener', () => {
   it('when expiresAt is in the past, the expiration is published at once', async () => {
     expirations.process(
       5,
-      createExpirationProcessor({ publisher: new ExpirationCompletePublisher(bus), expirations, metrics, logger: testLogger() }),
+      createExpirationProcessor({
+        publisher: new ExpirationCompletePublisher(bus),
+        expirations,
+        metrics,
+        logger: testLogger(),
+      }),
     );
     const data = orderCreated(inMs(-5 * 60_000));
     const started = Date.now();
 
     const msg = await bus.deliver(listener, data);
-    await waitFor(() => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length > 0, 'the expiration');
+    await waitFor(
+      () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length > 0,
+      'the expiration',
+    );
 
     expect(msg.acked).toBe(true);
     expect(bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete)).toEqual([{ orderId: data.id }]);

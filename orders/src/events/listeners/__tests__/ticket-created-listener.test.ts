@@ -45,6 +45,8 @@ describe('TicketCreatedListener', () => {
 
     await listener.listen();
 
-    expect(bus.subscriptionSpecs).toEqual([expect.objectContaining({ subject: 'ticket:created', queueGroupName: 'orders-service' })]);
+    expect(bus.subscriptionSpecs).toEqual([
+      expect.objectContaining({ subject: 'ticket:created', queueGroupName: 'orders-service' }),
+    ]);
   });
 });

@@ -1,10 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** Where the mongo contract suite gets its MongoDB, or why it can't. */
-export type MongoSource =
-  | { kind: 'uri'; uri: string }
-  | { kind: 'memory-server' }
-  | { kind: 'none'; reason: string };
+export type MongoSource = { kind: 'uri'; uri: string } | { kind: 'memory-server' } | { kind: 'none'; reason: string };
 
 // Runs in a child process so that the decision is made synchronously, while
 // jest collects the tests: describe() can't wait for a promise. It starts and
@@ -38,7 +35,9 @@ export function findMongo(env: NodeJS.ProcessEnv = process.env, timeoutMs = 180_
   if (probe.status === 0) return { kind: 'memory-server' };
   const detail =
     probe.error?.message ??
-    (probe.signal ? `the probe was killed (${probe.signal}) after ${timeoutMs} ms` : probe.stdout.trim() || 'no detail');
+    (probe.signal
+      ? `the probe was killed (${probe.signal}) after ${timeoutMs} ms`
+      : probe.stdout.trim() || 'no detail');
   return {
     kind: 'none',
     reason: `MONGO_URI is not set and mongodb-memory-server could not start mongod: ${detail}`,
