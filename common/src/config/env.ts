@@ -9,13 +9,29 @@ const required = {
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string'),
 };
 
+/** Options of {@link envString}. */
+export interface EnvStringOptions {
+  /** Used when the variable is unset or blank; without it the variable is required. */
+  default?: string;
+  /**
+   * Whether surrounding whitespace is removed. Turn it off for a secret, such
+   * as a signing key, which must be used exactly as given: a key with a
+   * trailing space is another key. A value of whitespace only still counts as
+   * unset either way.
+   *
+   * @defaultValue true
+   */
+  trim?: boolean;
+}
+
 /**
  * A required string variable, or one with a default.
  *
- * @param options - `default` makes it optional
+ * @param options - `default` makes it optional; `trim: false` keeps the value as given
  */
-export function envString(options: { default?: string } = {}) {
-  const base = z.string(required).trim().min(1, 'is required');
+export function envString(options: EnvStringOptions = {}) {
+  const text = z.string(required);
+  const base = (options.trim === false ? text : text.trim()).min(1, 'is required');
   return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
 }
 
@@ -92,6 +108,61 @@ export function envUrl(protocols: readonly string[]) {
         }
       }, message),
   );
+}
+
+const DURATION_UNITS = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
+const DURATION = /^(\d+)\s*([smhd])?$/;
+const DURATION_FORMAT = 'must be a number of seconds or a duration such as 90s, 15m, 1h or 7d';
+
+/**
+ * Reads `3600`, `3600s`, `60m`, `1h` or `7d` as seconds.
+ *
+ * @returns the seconds, or undefined when the value is not such a duration
+ */
+function parseDurationSeconds(value: string): number | undefined {
+  const match = DURATION.exec(value.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS];
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+/** Options of {@link envDurationSeconds}. */
+export interface EnvDurationOptions {
+  /**
+   * The smallest duration allowed, in seconds.
+   *
+   * @defaultValue 1
+   */
+  min?: number;
+  /** Makes the variable optional: unset or blank reads as undefined. */
+  optional?: boolean;
+}
+
+/**
+ * A duration variable, read as whole seconds: a number of seconds (`3600`) or
+ * a number with a unit, `s`, `m`, `h` or `d` (`60m`, `1h`, `7d`).
+ *
+ * @param options - the minimum, and whether it may be unset
+ */
+export function envDurationSeconds(options: EnvDurationOptions & { optional: true }): z.ZodType<number | undefined>;
+export function envDurationSeconds(options?: EnvDurationOptions & { optional?: false }): z.ZodType<number>;
+export function envDurationSeconds(options: EnvDurationOptions = {}): z.ZodType<number | undefined> {
+  const min = options.min ?? 1;
+  const base = z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .transform((value, ctx) => {
+      const seconds = parseDurationSeconds(value);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
+        return z.NEVER;
+      }
+      if (seconds < min) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${min} seconds` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+  return z.preprocess(blankToUndefined, options.optional ? base.optional() : base);
 }
 
 /** `LOG_LEVEL`: a pino level, `info` by default. */

@@ -21,21 +21,35 @@ declare global {
   }
 }
 
+/** Options of {@link createCurrentUser}. */
+export interface CurrentUserOptions {
+  /**
+   * Refuses a token issued longer ago than this, judged by its `iat` claim,
+   * and a token without `iat`. The course's auth service signs tokens with
+   * `iat` but without `exp`, so without this a session never ends.
+   *
+   * @defaultValue undefined: a token is accepted whatever its age (only its `exp`, if any, is checked)
+   */
+  maxAgeSeconds?: number;
+}
+
 /**
  * Reads the user out of the session's JWT.
  *
- * @returns the user, or undefined when there is no token or it is invalid, expired or of the wrong shape
+ * @returns the user, or undefined when there is no token or it is invalid, expired, too old or of the wrong shape
  */
-function readUser(req: Request, jwtKey: string): UserPayload | undefined {
+function readUser(req: Request, jwtKey: string, maxAgeSeconds?: number): UserPayload | undefined {
   const token: unknown = req.session?.jwt;
   if (typeof token !== 'string' || token === '') {
     return undefined;
   }
   let payload: unknown;
   try {
-    payload = verify(token, jwtKey, { algorithms: ['HS256'] });
+    // With maxAge, jsonwebtoken refuses a token older than that by its iat,
+    // and one without iat ("iat required when maxAge is specified").
+    payload = verify(token, jwtKey, { algorithms: ['HS256'], maxAge: maxAgeSeconds });
   } catch (err) {
-    // A bad or expired token is the client's problem: the user is anonymous.
+    // A bad, expired or too old token is the client's problem: the user is anonymous.
     // TokenExpiredError and NotBeforeError are subclasses. Anything else is a bug.
     if (err instanceof JsonWebTokenError) {
       return undefined;
@@ -52,20 +66,26 @@ function readUser(req: Request, jwtKey: string): UserPayload | undefined {
 /**
  * Makes the middleware that sets `req.currentUser` from the JWT in the
  * cookie session (`req.session.jwt`), checked as HS256 with `jwtKey`. A missing,
- * invalid or expired token leaves the user anonymous; it never fails the
- * request, so put {@link requireAuth} after it on routes that need a user.
- * Mount it after `cookie-session`.
+ * invalid, expired or (with `maxAgeSeconds`) too old token leaves the user
+ * anonymous; it never fails the request, so put {@link requireAuth} after it
+ * on routes that need a user. Mount it after `cookie-session`.
  *
- * @param jwtKey - the secret the auth service signs with, from the validated config
+ * @param jwtKey - the secret the auth service signs with, from the validated config, used as given
+ * @param options - `maxAgeSeconds`, the oldest token accepted
  * @returns the middleware; it always calls `next()`
- * @throws TypeError when `jwtKey` is empty, so a bad config fails at start-up rather than per request
+ * @throws TypeError when `jwtKey` is empty or `maxAgeSeconds` is not a positive number, so a bad
+ *   config fails at start-up rather than per request
  */
-export function createCurrentUser(jwtKey: string): RequestHandler {
+export function createCurrentUser(jwtKey: string, options: CurrentUserOptions = {}): RequestHandler {
   if (!jwtKey) {
     throw new TypeError('createCurrentUser: jwtKey must be a non-empty string');
   }
+  const { maxAgeSeconds } = options;
+  if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0)) {
+    throw new TypeError(`createCurrentUser: maxAgeSeconds must be a positive number, not ${String(maxAgeSeconds)}`);
+  }
   return (req, _res, next) => {
-    const user = readUser(req, jwtKey);
+    const user = readUser(req, jwtKey, maxAgeSeconds);
     if (user) {
       req.currentUser = user;
     }

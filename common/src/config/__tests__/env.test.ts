@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { ConfigError } from '../config-error';
-import { envEnum, envInt, envLogLevel, envOptionalString, envPort, envString, envUrl, loadConfig } from '../env';
+import {
+  envDurationSeconds,
+  envEnum,
+  envInt,
+  envLogLevel,
+  envOptionalString,
+  envPort,
+  envString,
+  envUrl,
+  loadConfig,
+} from '../env';
 
 /** The first problem of parsing `value` with `schema`, or undefined when it passes. */
 function problemOf(schema: z.ZodType, value: unknown): string | undefined {
@@ -79,6 +89,47 @@ describe('envString', () => {
     expect(problemOf(envString(), undefined)).toBe('is required');
     expect(problemOf(envString(), '   ')).toBe('is required');
     expect(envString({ default: 'x' }).parse(undefined)).toBe('x');
+  });
+
+  it('with trim: false, keeps the value exactly as given', () => {
+    expect(envString({ trim: false }).parse('  k e y \n')).toBe('  k e y \n');
+    expect(envString({ trim: false, default: ' d ' }).parse(undefined)).toBe(' d ');
+  });
+
+  it('with trim: false, still treats a blank value as unset', () => {
+    expect(problemOf(envString({ trim: false }), undefined)).toBe('is required');
+    expect(problemOf(envString({ trim: false }), ' \t ')).toBe('is required');
+  });
+});
+
+describe('envDurationSeconds', () => {
+  it.each([
+    ['3600', 3600],
+    ['90s', 90],
+    ['15m', 900],
+    ['1h', 3600],
+    ['7d', 604_800],
+    [' 2 h ', 7200],
+  ])('reads %p as %p seconds', (value, seconds) => {
+    expect(envDurationSeconds().parse(value)).toBe(seconds);
+  });
+
+  it.each(['1.5h', '-1', '1w', 'h', 'soon', '1h30m'])('rejects %p, saying what it accepts', (value) => {
+    expect(problemOf(envDurationSeconds(), value)).toBe(
+      'must be a number of seconds or a duration such as 90s, 15m, 1h or 7d',
+    );
+  });
+
+  it('rejects a duration under its minimum', () => {
+    expect(problemOf(envDurationSeconds(), '0')).toBe('must be at least 1 seconds');
+    expect(problemOf(envDurationSeconds({ min: 60 }), '59s')).toBe('must be at least 60 seconds');
+  });
+
+  it('is required unless optional, and then unset or blank reads as undefined', () => {
+    expect(problemOf(envDurationSeconds(), undefined)).toBe('is required');
+    expect(envDurationSeconds({ optional: true }).parse(undefined)).toBeUndefined();
+    expect(envDurationSeconds({ optional: true }).parse(' ')).toBeUndefined();
+    expect(envDurationSeconds({ optional: true }).parse('1d')).toBe(86_400);
   });
 });
 

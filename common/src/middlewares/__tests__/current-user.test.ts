@@ -87,6 +87,62 @@ describe('createCurrentUser', () => {
   it('refuses an empty key when the middleware is made', () => {
     expect(() => createCurrentUser('')).toThrow(TypeError);
   });
+
+  it('uses the key exactly as given: a token signed with the trimmed key is refused', async () => {
+    const spaced = appWith(createCurrentUser(' spaced-key '));
+    const cookie = sessionCookie(sign(USER, 'spaced-key'));
+
+    const res = await request(spaced).get('/api/users/currentuser').set('Cookie', cookie);
+
+    expect(res.body).toEqual({ currentUser: null });
+  });
+});
+
+describe('createCurrentUser with maxAgeSeconds', () => {
+  const HOUR = 60 * 60;
+  const app = appWith(createCurrentUser(KEY, { maxAgeSeconds: HOUR }));
+  const issuedAgo = (seconds: number) => Math.floor(Date.now() / 1000) - seconds;
+
+  it('accepts a token issued within the maximum age', async () => {
+    const cookie = sessionCookie(sign({ ...USER, iat: issuedAgo(HOUR - 60) }, KEY));
+
+    const res = await request(app).get('/api/users/currentuser').set('Cookie', cookie);
+
+    expect(res.body).toEqual({ currentUser: USER });
+  });
+
+  it('leaves the user anonymous when the token was issued longer ago, though it has no exp', async () => {
+    const cookie = sessionCookie(sign({ ...USER, iat: issuedAgo(HOUR + 60) }, KEY));
+
+    const res = await request(app).get('/api/users/currentuser').set('Cookie', cookie);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ currentUser: null });
+  });
+
+  it('leaves the user anonymous when the token has no iat, as its age is unknown', async () => {
+    const cookie = sessionCookie(sign(USER, KEY, { noTimestamp: true }));
+
+    const res = await request(app).get('/api/users/currentuser').set('Cookie', cookie);
+
+    expect(res.body).toEqual({ currentUser: null });
+  });
+
+  it('without maxAgeSeconds, accepts an old token and one without iat, as the course does', async () => {
+    const lenient = appWith(createCurrentUser(KEY));
+    const old = sessionCookie(sign({ ...USER, iat: issuedAgo(365 * 24 * HOUR) }, KEY));
+    const noIat = sessionCookie(sign(USER, KEY, { noTimestamp: true }));
+
+    const oldRes = await request(lenient).get('/api/users/currentuser').set('Cookie', old);
+    const noIatRes = await request(lenient).get('/api/users/currentuser').set('Cookie', noIat);
+
+    expect(oldRes.body).toEqual({ currentUser: USER });
+    expect(noIatRes.body).toEqual({ currentUser: USER });
+  });
+
+  it.each([0, -5, Number.NaN])('refuses a maxAgeSeconds of %p when the middleware is made', (maxAgeSeconds) => {
+    expect(() => createCurrentUser(KEY, { maxAgeSeconds })).toThrow(TypeError);
+  });
 });
 
 describe('currentUser (reads JWT_KEY from the environment)', () => {

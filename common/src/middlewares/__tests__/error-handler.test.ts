@@ -28,6 +28,9 @@ function appThrowing(err: unknown, logger?: pino.Logger) {
       app.post('/echo', (req, res) => {
         res.send(req.body);
       });
+      app.get('/items/:id', (req, res) => {
+        res.send({ id: req.params.id });
+      });
       app.get('/boom', async () => {
         // Async on purpose: express 5 forwards rejected promises to the error handler.
         await Promise.resolve();
@@ -104,6 +107,100 @@ describe('createErrorHandler', () => {
 
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ errors: [{ message: 'Request body is too large' }] });
+  });
+
+  it('answers a JSON body in an unsupported charset with 415, naming the charset', async () => {
+    const app = appThrowing(new Error('unused'));
+
+    const res = await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"title":"x"}');
+
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ errors: [{ message: 'Unsupported charset "LATIN1"' }] });
+  });
+
+  it('answers a body in an unsupported content encoding with 415, naming the encoding', async () => {
+    const app = appThrowing(new Error('unused'));
+
+    const res = await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'bogus')
+      .send('{"title":"x"}');
+
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ errors: [{ message: 'Unsupported content encoding "bogus"' }] });
+  });
+
+  it('answers a path with an invalid percent escape with 400', async () => {
+    const app = appThrowing(new Error('unused'));
+
+    const res = await request(app).get('/items/%E0%A4%A');
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      errors: [{ message: 'Malformed URL: a path segment has an invalid percent escape' }],
+    });
+  });
+
+  it('logs client errors at info level with the status and reason, never at error level', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = appThrowing(new Error('unused'), logger);
+
+    await request(app).post('/echo').set('Content-Type', 'application/json').send('{"title": ');
+    await request(app).post('/echo').set('Content-Type', 'application/json; charset=latin1').send('{}');
+    await request(app).get('/items/%E0%A4%A');
+
+    expect(lines.map((l) => [l.level, (l as { status?: number }).status])).toEqual([
+      [30, 400],
+      [30, 415],
+      [30, 400],
+    ]);
+    expect(lines[1]).toMatchObject({ msg: 'client error', reason: 'Unsupported charset "LATIN1"', url: '/echo' });
+  });
+
+  it('answers any error with a 4xx status, as http-errors makes them, with that status and its message', async () => {
+    const gone = Object.assign(new Error('order archive is gone'), { status: 410, expose: true });
+    const app = appThrowing(gone);
+
+    const res = await request(app).get('/boom');
+
+    expect(res.status).toBe(410);
+    expect(res.body).toEqual({ errors: [{ message: 'Order archive is gone' }] });
+  });
+
+  it('reads statusCode too, and names the status when the message is not marked for the client', async () => {
+    const app = appThrowing(Object.assign(new Error('internal detail'), { statusCode: 429 }));
+
+    const res = await request(app).get('/boom');
+
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ errors: [{ message: 'Too Many Requests' }] });
+    expect(res.text).not.toContain('internal detail');
+  });
+
+  it('answers a 4xx error whose expose is false with a generic 500, logged at error level', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = appThrowing(Object.assign(new Error('not for clients'), { status: 400, expose: false }), logger);
+
+    const res = await request(app).get('/boom');
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(lines).toEqual([expect.objectContaining({ level: 50 })]);
+  });
+
+  it('answers an error with a 5xx status with a generic 500, logged at error level', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = appThrowing(Object.assign(new Error('upstream down'), { status: 502 }), logger);
+
+    const res = await request(app).get('/boom');
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ errors: [{ message: 'Something went wrong' }] });
+    expect(lines).toEqual([expect.objectContaining({ level: 50 })]);
   });
 
   it('answers an unknown error with a generic 500, hiding its message and stack', async () => {
