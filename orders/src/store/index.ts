@@ -2,11 +2,15 @@ export type {
   NewOrder,
   NewTicket,
   Order,
+  OrderEventSubject,
   OrderRepository,
   OrdersStore,
+  PendingEvent,
+  PublishedEvent,
   Ticket,
   TicketRepository,
 } from './orders-store';
+export { UNPAID_STATUSES } from './orders-store';
 export { createStore } from './create-store';
 export { MemoryOrdersStore } from './memory/memory-store';
 export { MongoOrdersStore, type MongoStoreOptions } from './mongo/mongo-store';

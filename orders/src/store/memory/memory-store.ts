@@ -3,14 +3,18 @@ import { TicketExistsError } from '../errors/ticket-exists-error';
 import { TicketReservedError } from '../errors/ticket-reserved-error';
 import { VersionConflictError } from '../errors/version-conflict-error';
 import { assertObjectId, newObjectId } from '../object-id';
-import type {
-  NewOrder,
-  NewTicket,
-  Order,
-  OrderRepository,
-  OrdersStore,
-  Ticket,
-  TicketRepository,
+import {
+  UNPAID_STATUSES,
+  type NewOrder,
+  type NewTicket,
+  type Order,
+  type OrderEventSubject,
+  type OrderRepository,
+  type OrdersStore,
+  type PendingEvent,
+  type PublishedEvent,
+  type Ticket,
+  type TicketRepository,
 } from '../orders-store';
 
 interface StoredOrder {
@@ -20,6 +24,7 @@ interface StoredOrder {
   expiresAt: Date;
   version: number;
   ticketId: string;
+  pendingEvents: PendingEvent[];
 }
 
 /**
@@ -59,7 +64,7 @@ export class MemoryOrdersStore implements OrdersStore {
   };
 
   readonly orders: OrderRepository = {
-    create: async (order: NewOrder) => {
+    create: async (order: NewOrder, owes?: OrderEventSubject) => {
       this.assertNotReserved(order.ticket.id);
       const stored: StoredOrder = {
         id: newObjectId(),
@@ -68,6 +73,7 @@ export class MemoryOrdersStore implements OrdersStore {
         expiresAt: new Date(order.expiresAt),
         version: 0,
         ticketId: order.ticket.id,
+        pendingEvents: owes ? [{ subject: owes, version: 0, since: new Date() }] : [],
       };
       this.orderRecords.set(stored.id, stored);
       return this.view(stored);
@@ -78,7 +84,7 @@ export class MemoryOrdersStore implements OrdersStore {
     },
     listByUser: async (userId: string) =>
       [...this.orderRecords.values()].filter((o) => o.userId === userId).map((o) => this.view(o)),
-    save: async (order: Order) => {
+    save: async (order: Order, owes?: OrderEventSubject) => {
       const stored = this.orderRecords.get(order.id);
       if (stored?.version !== order.version) {
         throw new VersionConflictError('order', order.id, order.version);
@@ -88,8 +94,28 @@ export class MemoryOrdersStore implements OrdersStore {
       }
       stored.status = order.status;
       stored.version += 1;
+      if (owes) stored.pendingEvents.push({ subject: owes, version: stored.version, since: new Date() });
       return this.view(stored);
     },
+    markPublished: async (orderId: string, event: PublishedEvent) => {
+      const stored = this.orderRecords.get(orderId);
+      if (!stored) return;
+      stored.pendingEvents = stored.pendingEvents.filter(
+        (p) => p.subject !== event.subject || p.version !== event.version,
+      );
+    },
+    findOverdue: async (before: Date, limit: number) =>
+      [...this.orderRecords.values()]
+        .filter((o) => UNPAID_STATUSES.includes(o.status) && o.expiresAt < before)
+        .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+        .slice(0, limit)
+        .map((o) => this.view(o)),
+    findOwingEvents: async (before: Date, limit: number) =>
+      [...this.orderRecords.values()]
+        .filter((o) => o.pendingEvents.some((p) => p.since < before))
+        .sort((a, b) => oldestPending(a) - oldestPending(b))
+        .slice(0, limit)
+        .map((o) => this.view(o)),
   };
 
   async isReady(): Promise<boolean> {
@@ -115,6 +141,12 @@ export class MemoryOrdersStore implements OrdersStore {
       expiresAt: new Date(stored.expiresAt),
       version: stored.version,
       ticket: { ...ticket },
+      pendingEvents: stored.pendingEvents.map((p) => ({ ...p, since: new Date(p.since) })),
     };
   }
+}
+
+/** When the order's oldest pending event became pending, in ms since the epoch. */
+function oldestPending(order: StoredOrder): number {
+  return Math.min(...order.pendingEvents.map((p) => p.since.getTime()));
 }

@@ -8,12 +8,14 @@ import type {
   NewOrder,
   NewTicket,
   Order,
+  OrderEventSubject,
   OrderRepository,
   OrdersStore,
   Ticket,
   TicketRepository,
 } from '../orders-store';
 import { ACTIVE_ORDER_INDEX, orderSchema, type OrderDocument } from './order-model';
+import { findOverdueQuery, findOwingEventsQuery, markPublishedQuery } from './order-queries';
 import { ticketSchema, type TicketDocument } from './ticket-model';
 
 /** Options of {@link MongoOrdersStore.connect}. */
@@ -30,7 +32,7 @@ export interface MongoStoreOptions {
 
 type TicketDoc = HydratedDocument<TicketDocument>;
 /** An order whose `ticket` was populated: its type still says ObjectId, as mongoose types it. */
-type OrderDoc = HydratedDocument<OrderDocument>;
+export type OrderDoc = HydratedDocument<OrderDocument>;
 
 /**
  * The production store: mongoose models on their own connection. Every write
@@ -52,13 +54,20 @@ export class MongoOrdersStore implements OrdersStore {
       save: (ticket) => this.saveTicket(ticket),
     };
     this.orders = {
-      create: (order) => this.createOrder(order),
+      create: (order, owes) => this.createOrder(order, owes),
       findById: async (id) => (isObjectId(id) ? toOrderOrNull(await this.findOrderDoc(id)) : null),
       listByUser: async (userId) => {
         const docs = await this.orderModel.find({ userId }).sort({ _id: 1 }).populate('ticket');
         return docs.map((doc) => toOrder(doc));
       },
-      save: (order) => this.saveOrder(order),
+      save: (order, owes) => this.saveOrder(order, owes),
+      markPublished: async (orderId, event) => {
+        if (isObjectId(orderId)) await markPublishedQuery(this.orderModel, orderId, event);
+      },
+      findOverdue: async (before, limit) =>
+        (await findOverdueQuery(this.orderModel, before, limit)).map((doc) => toOrder(doc)),
+      findOwingEvents: async (before, limit) =>
+        (await findOwingEventsQuery(this.orderModel, before, limit)).map((doc) => toOrder(doc)),
     };
   }
 
@@ -124,12 +133,13 @@ export class MongoOrdersStore implements OrdersStore {
     return toTicket(doc);
   }
 
-  private async createOrder(order: NewOrder): Promise<Order> {
+  private async createOrder(order: NewOrder, owes?: OrderEventSubject): Promise<Order> {
     const doc = new this.orderModel({
       userId: order.userId,
       status: OrderStatus.Created,
       expiresAt: order.expiresAt,
       ticket: order.ticket.id,
+      pendingEvents: owes ? [{ subject: owes, version: 0, since: new Date() }] : [],
     });
     try {
       await doc.save();
@@ -140,10 +150,10 @@ export class MongoOrdersStore implements OrdersStore {
     return toOrder(await doc.populate('ticket'));
   }
 
-  private async saveOrder(order: Order): Promise<Order> {
+  private async saveOrder(order: Order, owes?: OrderEventSubject): Promise<Order> {
     const doc = isObjectId(order.id) ? await this.findOrderDoc(order.id) : null;
     if (doc?.version !== order.version) throw new VersionConflictError('order', order.id, order.version);
-    doc.set('status', order.status);
+    applyOrderChange(doc, order, owes);
     try {
       await doc.save();
     } catch (err) {
@@ -159,6 +169,21 @@ export class MongoOrdersStore implements OrdersStore {
   private async findOrderDoc(id: string): Promise<OrderDoc | null> {
     return this.orderModel.findById(id).populate('ticket');
   }
+}
+
+/**
+ * Sets the new status on a loaded order and, when the change owes an event,
+ * appends it at the version the save will give the order. The append is a
+ * `push`, which mongoose sends as `$push`: the save never rewrites the
+ * pending events, so one removed by `markPublished` meanwhile stays removed.
+ *
+ * @param doc - the order as loaded, at `order.version`
+ * @param order - the order with its new status
+ * @param owes - the event the change owes
+ */
+export function applyOrderChange(doc: OrderDoc, order: Pick<Order, 'status'>, owes?: OrderEventSubject): void {
+  doc.set('status', order.status);
+  if (owes) doc.pendingEvents.push({ subject: owes, version: doc.version + 1, since: new Date() });
 }
 
 /** Whether `err` is MongoDB's duplicate key error on the index over `field`. */
@@ -191,6 +216,7 @@ function toOrder(doc: OrderDoc): Order {
     expiresAt: doc.expiresAt,
     version: doc.version,
     ticket: toTicket(ticket),
+    pendingEvents: (doc.pendingEvents ?? []).map((p) => ({ subject: p.subject, version: p.version, since: p.since })),
   };
 }
 
