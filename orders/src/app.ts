@@ -11,24 +11,34 @@ import { createShowOrderRouter } from './routes/show';
 export type AppOptions = RouteDependencies;
 
 /**
- * The express app of the orders service, without `listen`.
+ * The express app of the orders service, without `listen`: `/healthz`,
+ * `/readyz` and `/metrics` (no session needed), then `/api/orders`.
  *
- * @param options - the store, the event bus, the config and the logger
+ * @param options - the store, the event bus, the config, the logger and the metrics
  * @returns the app
  */
 export function createApp(options: AppOptions): Express {
-  const { store, bus, config, logger } = options;
+  const { store, bus, config, logger, metrics } = options;
   const app = express();
-  // Behind the ingress, which terminates TLS and sets X-Forwarded-Proto.
-  app.set('trust proxy', true);
-  app.use(express.json());
+  // Says nothing about the stack to whoever probes it.
+  app.disable('x-powered-by');
+  // Behind the ingress, which terminates TLS and sets X-Forwarded-*. A hop
+  // count rather than `true`: with `true` any client could claim any address
+  // or protocol by sending the headers itself.
+  app.set('trust proxy', config.trustProxyHops);
   app.use(createHealthRouter({ checks: { store: () => store.isReady(), nats: () => bus.isConnected() } }));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json());
   // The session cookie is set by the auth service; this service only reads it.
   // `secure` only governs writing a cookie (cookie-session refuses to send a
   // secure cookie over plain HTTP), and reading works over HTTP as well, so
   // unlike the course it needs no NODE_ENV switch for tests or local runs.
   app.use(cookieSession({ signed: false, secure: true }));
-  app.use(createCurrentUser(config.jwtKey));
+  app.use(createCurrentUser(config.jwtKey, { maxAgeSeconds: config.jwtMaxAgeSeconds }));
 
   app.use(createNewOrderRouter(options));
   app.use(createIndexOrderRouter(options));

@@ -15,7 +15,9 @@ import { ExpirationCompleteListener } from './events/listeners/expiration-comple
 import { PaymentCreatedListener } from './events/listeners/payment-created-listener';
 import { TicketCreatedListener } from './events/listeners/ticket-created-listener';
 import { TicketUpdatedListener } from './events/listeners/ticket-updated-listener';
+import { OrdersMetrics } from './metrics';
 import { createStore, type OrdersStore } from './store';
+import { OrderSweeper } from './sweeper/order-sweeper';
 
 /** Options of {@link startOrdersService}. */
 export interface OrdersServiceOptions {
@@ -36,16 +38,20 @@ export interface OrdersService {
   port: number;
   store: OrdersStore;
   bus: EventBus;
+  metrics: OrdersMetrics;
+  sweeper: OrderSweeper;
   /**
-   * Stops HTTP and the listeners, lets work in flight finish, drains NATS and
-   * closes the store, each step on its own. Safe to call twice.
+   * Stops HTTP, the sweeper (waiting for a pass in progress) and the
+   * listeners, lets work in flight finish, drains NATS and closes the store,
+   * each step on its own, within `config.shutdownTimeoutSeconds`. Safe to call twice.
    */
   shutdown: (reason?: string) => Promise<void>;
 }
 
 /**
  * Starts the service in order: the store, then NATS, then the listeners, then
- * HTTP. If a step fails, what was opened is closed again and the error is thrown.
+ * the sweeper, then HTTP. If a step fails, what was opened is closed again and
+ * the error is thrown.
  *
  * @param config - the validated config
  * @param options - the logger, and what to do at the end of a shutdown
@@ -55,7 +61,9 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
   const { logger, exit = () => undefined } = options;
   // Shutdown steps, in shutdown order: each start step puts its undo in front.
   const steps: ShutdownStep[] = [];
+  for (const warning of config.warnings) logger.warn(warning);
   try {
+    const metrics = new OrdersMetrics({ defaultMetrics: true });
     const store = await createStore(config.store, logger);
     steps.unshift({ name: 'store', run: () => store.close() });
 
@@ -63,7 +71,7 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     steps.unshift({ name: 'nats', run: () => bus.close() });
     logger.info({ kind: bus.kind }, 'connected to the event bus');
 
-    const listenerOptions = { store, logger };
+    const listenerOptions = { store, logger, metrics };
     const listeners = [
       new TicketCreatedListener(bus, listenerOptions),
       new TicketUpdatedListener(bus, listenerOptions),
@@ -73,14 +81,26 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     steps.unshift({ name: 'listeners', run: () => Promise.all(listeners.map((l) => l.close())) });
     await Promise.all(listeners.map((l) => l.listen()));
 
-    const app = createApp({ store, bus, config, logger });
+    const sweeper = new OrderSweeper({
+      store,
+      bus,
+      logger,
+      metrics,
+      intervalMs: config.sweepIntervalSeconds * 1000,
+      graceMs: config.expirationGraceSeconds * 1000,
+    });
+    // Stopped before the listeners: its pass in progress may still publish.
+    steps.unshift({ name: 'sweeper', run: () => sweeper.stop() });
+    sweeper.start();
+
+    const app = createApp({ store, bus, config, logger, metrics });
     const server = await startHttpServer(app, config.port);
     steps.unshift({ name: 'http', run: () => closeHttpServer(server) });
     const port = (server.address() as AddressInfo).port;
     logger.info({ port }, 'listening');
 
-    const shutdown = createShutdown(steps, { logger, exit });
-    return { server, port, store, bus, shutdown: (reason = 'requested') => shutdown(reason) };
+    const shutdown = createShutdown(steps, { logger, exit, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
+    return { server, port, store, bus, metrics, sweeper, shutdown: (reason = 'requested') => shutdown(reason) };
   } catch (err) {
     for (const step of steps) {
       await Promise.resolve()

@@ -1,6 +1,7 @@
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import type { Express } from 'express';
-import { createApp } from '../app';
+import { createApp, type AppOptions } from '../app';
+import { OrdersMetrics } from '../metrics';
 import { MemoryOrdersStore, newObjectId, type Ticket } from '../store';
 import { captureLogs, type LogLine } from './capture-logs';
 import { sessionCookie } from './session-cookie';
@@ -13,6 +14,7 @@ export interface TestApp {
   app: Express;
   store: MemoryOrdersStore;
   bus: FakeEventBus;
+  metrics: OrdersMetrics;
   logs: LogLine[];
   /** A `Cookie` header value for a user, a new one unless `userId` is given. */
   signin(userId?: string): string;
@@ -20,21 +22,32 @@ export interface TestApp {
   aTicket(title?: string, price?: number): Promise<Ticket>;
 }
 
-/** @returns a fresh app with its own store and bus */
-export function buildTestApp(): TestApp {
+/**
+ * @param config - settings that differ from the tests' defaults
+ * @returns a fresh app with its own store, bus and metrics
+ */
+export function buildTestApp(config: Partial<AppOptions['config']> = {}): TestApp {
   const store = new MemoryOrdersStore();
   const bus = new FakeEventBus();
+  const metrics = new OrdersMetrics();
   const { logger, lines } = captureLogs();
   const app = createApp({
     store,
     bus,
     logger,
-    config: { jwtKey: TEST_JWT_KEY, expirationWindowSeconds: TEST_EXPIRATION_WINDOW_SECONDS },
+    metrics,
+    config: {
+      jwtKey: TEST_JWT_KEY,
+      expirationWindowSeconds: TEST_EXPIRATION_WINDOW_SECONDS,
+      trustProxyHops: 1,
+      ...config,
+    },
   });
   return {
     app,
     store,
     bus,
+    metrics,
     logs: lines,
     signin: (userId = newObjectId()) => sessionCookie({ id: userId, email: `${userId}@test.com` }, TEST_JWT_KEY),
     aTicket: (title = 'concert', price = 20) => store.tickets.create({ id: newObjectId(), title, price }),

@@ -1,47 +1,55 @@
 import {
   Listener,
-  OrderStatus,
   Subjects,
   type EventClient,
   type EventMessage,
   type ExpirationCompleteEvent,
 } from '@grider-ms-tickets/common';
+import { cancelOrder } from '../../domain/cancel-order';
+import type { DomainDependencies } from '../../domain/domain-dependencies';
+import type { OrdersMetrics } from '../../metrics';
 import type { OrdersStore } from '../../store';
-import { orderCancelledData } from '../publishers/order-events';
-import { OrderCancelledPublisher } from '../publishers/order-cancelled-publisher';
-import type { OrdersListenerOptions } from './orders-listener-options';
+import type { OrderChangeListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
 
 /** Options of an {@link ExpirationCompleteListener}. */
-export interface ExpirationCompleteListenerOptions extends OrdersListenerOptions {
+export interface ExpirationCompleteListenerOptions extends OrderChangeListenerOptions {
   /** After this many deliveries, an event for an unknown order is logged and acked. */
   maxDeliveries: number;
 }
 
 /**
- * Cancels an order whose reservation window has ended, unless it is complete.
+ * Cancels an order whose reservation window has ended, unless it is complete
+ * (the rules are in cancelOrder, shared with DELETE and the sweeper).
  *
  * - complete: acked, nothing else.
- * - created or awaiting payment: saved as cancelled, order:cancelled published, acked.
- * - cancelled already: order:cancelled published again, acked. This heals a
- *   publish that failed after the save: the course's listener published
- *   nothing on the redelivery, and the ticket stayed reserved for ever.
+ * - created or awaiting payment: saved as cancelled with the order:cancelled
+ *   it owes, which is then published; acked.
+ * - cancelled already: what it owes is published, or order:cancelled again
+ *   when it owes nothing; acked. This heals a publish that failed after the
+ *   save: the course's listener published nothing on the redelivery, and the
+ *   ticket stayed reserved for ever.
  * - unknown: not acked, so it comes back; after `maxDeliveries` it is logged
  *   as an error and acked. The course threw here, which killed the NATS
  *   Streaming client (nats-io/stan.js#200).
  *
- * Any other failure (the store, the publish, a concurrent save) throws, and
- * the message is redelivered.
+ * When the publish fails, the cancel is saved and the event stays owed, so the
+ * sweeper would publish it; the message is not acked all the same, because
+ * its redelivery (within seconds, with backoff) publishes sooner than the next
+ * sweep. Any other failure (the store, a concurrent save) throws, and the
+ * message is redelivered.
  */
 export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
   subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
   queueGroupName = queueGroupName;
   private readonly store: OrdersStore;
+  private readonly metrics: OrdersMetrics;
   private readonly maxDeliveries: number;
 
   constructor(client: EventClient, options: ExpirationCompleteListenerOptions) {
     super(client, options);
     this.store = options.store;
+    this.metrics = options.metrics;
     this.maxDeliveries = options.maxDeliveries;
   }
 
@@ -51,16 +59,17 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
       this.unknownOrder(data.orderId, msg);
       return;
     }
-    if (order.status === OrderStatus.Complete) {
-      msg.ack();
+    const outcome = await cancelOrder(this.domain(), order, { reason: 'expiration', republishWhenCancelled: true });
+    if (outcome.kind !== 'complete' && !outcome.published) {
+      // Logged and counted by the use-case already.
+      msg.nak(this.retryDelay(msg.getDeliveryCount()));
       return;
     }
-    const cancelled =
-      order.status === OrderStatus.Cancelled
-        ? order
-        : await this.store.orders.save({ ...order, status: OrderStatus.Cancelled });
-    await new OrderCancelledPublisher(this.client).publish(orderCancelledData(cancelled));
     msg.ack();
+  }
+
+  private domain(): DomainDependencies {
+    return { store: this.store, bus: this.client, logger: this.logger, metrics: this.metrics };
   }
 
   private unknownOrder(orderId: string, msg: EventMessage): void {

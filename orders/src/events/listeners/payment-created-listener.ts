@@ -1,24 +1,30 @@
 import {
   Listener,
-  OrderStatus,
   Subjects,
   type EventClient,
   type EventMessage,
   type PaymentCreatedEvent,
 } from '@grider-ms-tickets/common';
+import { completeOrder } from '../../domain/complete-order';
+import type { OrdersMetrics } from '../../metrics';
 import type { OrdersStore } from '../../store';
-import type { OrdersListenerOptions } from './orders-listener-options';
+import type { OrderChangeListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
 
-/** Marks a paid order complete; a complete order is never cancelled. */
+/**
+ * Marks a paid order complete; a complete order is never cancelled. The rules,
+ * a payment for a cancelled order included, are in completeOrder.
+ */
 export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
   subject: Subjects.PaymentCreated = Subjects.PaymentCreated;
   queueGroupName = queueGroupName;
   private readonly store: OrdersStore;
+  private readonly metrics: OrdersMetrics;
 
-  constructor(client: EventClient, options: OrdersListenerOptions) {
+  constructor(client: EventClient, options: OrderChangeListenerOptions) {
     super(client, options);
     this.store = options.store;
+    this.metrics = options.metrics;
   }
 
   async onMessage(data: PaymentCreatedEvent['data'], msg: EventMessage): Promise<void> {
@@ -29,17 +35,8 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
       msg.nak(this.retryDelay(deliveries));
       return;
     }
-    if (order.status === OrderStatus.Cancelled) {
-      // The payments service refuses cancelled orders, so only a race gets
-      // here, and the ticket may be someone else's by now: completing the
-      // order would take it from them. A person has to refund this payment.
-      this.logger.error(
-        { orderId: order.id, paymentId: data.id, stripeId: data.stripeId },
-        'payment for a cancelled order; left cancelled, needs a refund',
-      );
-    } else if (order.status !== OrderStatus.Complete) {
-      await this.store.orders.save({ ...order, status: OrderStatus.Complete });
-    }
+    const deps = { store: this.store, logger: this.logger, metrics: this.metrics };
+    await completeOrder(deps, order, { id: data.id, stripeId: data.stripeId });
     msg.ack();
   }
 }

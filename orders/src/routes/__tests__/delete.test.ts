@@ -67,6 +67,55 @@ describe('DELETE /api/orders/:orderId', () => {
     expect(t.bus.publishedOn(Subjects.OrderCancelled)).toEqual([]);
   });
 
+  it('counts the cancel in orders_transitions_total as cancelled_by_user', async () => {
+    const t = buildTestApp();
+    const user = t.signin();
+    const order = await placeOrder(t, user);
+
+    await request(t.app).delete(`/api/orders/${order.id}`).set('Cookie', user).expect(204);
+
+    expect((await t.metrics.transitions.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { transition: 'cancelled_by_user' }, value: 1 }),
+    );
+  });
+
+  it('when order:cancelled cannot be published, answers 204 all the same, and the order owes the event', async () => {
+    const t = buildTestApp();
+    const user = t.signin();
+    const order = await placeOrder(t, user);
+    t.bus.failNextPublishes(1);
+
+    await request(t.app).delete(`/api/orders/${order.id}`).set('Cookie', user).expect(204);
+
+    expect(await t.store.orders.findById(order.id)).toMatchObject({
+      status: OrderStatus.Cancelled,
+      version: 1,
+      pendingEvents: [{ subject: Subjects.OrderCancelled, version: 1, since: expect.any(Date) }],
+    });
+    expect(t.bus.publishedOn(Subjects.OrderCancelled)).toEqual([]);
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', orderId: order.id, subject: Subjects.OrderCancelled }),
+    );
+    expect((await t.metrics.publishFailures.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { subject: Subjects.OrderCancelled }, value: 1 }),
+    );
+  });
+
+  it('a second DELETE publishes the order:cancelled the first could not', async () => {
+    const t = buildTestApp();
+    const user = t.signin();
+    const order = await placeOrder(t, user);
+    t.bus.failNextPublishes(1);
+    await request(t.app).delete(`/api/orders/${order.id}`).set('Cookie', user).expect(204);
+
+    await request(t.app).delete(`/api/orders/${order.id}`).set('Cookie', user).expect(204);
+
+    expect(t.bus.publishedOn<OrderCancelledEvent>(Subjects.OrderCancelled)).toEqual([
+      { id: order.id, version: 1, ticket: { id: order.ticket.id } },
+    ]);
+    expect((await t.store.orders.findById(order.id))?.pendingEvents).toEqual([]);
+  });
+
   it("answers 401 for another user's order and leaves it alone", async () => {
     const t = buildTestApp();
     const order = await placeOrder(t, t.signin());

@@ -1,5 +1,6 @@
 import { OrderStatus, Subjects, type OrderCancelledEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import { OrdersMetrics } from '../../../metrics';
 import { MemoryOrdersStore, newObjectId } from '../../../store';
 import { captureLogs } from '../../../test/capture-logs';
 import { ExpirationCompleteListener } from '../expiration-complete-listener';
@@ -10,10 +11,11 @@ async function setup() {
   const store = new MemoryOrdersStore();
   const bus = new FakeEventBus();
   const { logger, lines } = captureLogs();
-  const listener = new ExpirationCompleteListener(bus, { store, logger, maxDeliveries: MAX_DELIVERIES });
+  const metrics = new OrdersMetrics();
+  const listener = new ExpirationCompleteListener(bus, { store, logger, metrics, maxDeliveries: MAX_DELIVERIES });
   const ticket = await store.tickets.create({ id: newObjectId(), title: 'concert', price: 20 });
   const order = await store.orders.create({ userId: newObjectId(), expiresAt: new Date(), ticket });
-  return { store, bus, listener, logs: lines, ticket, order };
+  return { store, bus, metrics, listener, logs: lines, ticket, order };
 }
 
 describe('ExpirationCompleteListener', () => {
@@ -87,6 +89,33 @@ describe('ExpirationCompleteListener', () => {
     expect(await store.orders.findById(order.id)).toMatchObject({ status: OrderStatus.Cancelled, version: 1 });
     expect(bus.publishedOn(Subjects.OrderCancelled)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id } }]);
     expect(second.acked).toBe(true);
+  });
+
+  it('counts the cancel in orders_transitions_total as cancelled_by_expiration', async () => {
+    const { bus, listener, metrics, order } = await setup();
+
+    await bus.deliver(listener, { orderId: order.id });
+
+    expect((await metrics.transitions.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { transition: 'cancelled_by_expiration' }, value: 1 }),
+    );
+  });
+
+  it('when the publish fails, the order owes order:cancelled, and the failure is logged at warn and counted', async () => {
+    const { store, bus, listener, metrics, logs, order } = await setup();
+    bus.failNextPublishes(1);
+
+    await bus.deliver(listener, { orderId: order.id });
+
+    expect(await store.orders.findById(order.id)).toMatchObject({
+      pendingEvents: [{ subject: Subjects.OrderCancelled, version: 1, since: expect.any(Date) }],
+    });
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', orderId: order.id, subject: Subjects.OrderCancelled }),
+    );
+    expect((await metrics.publishFailures.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { subject: Subjects.OrderCancelled }, value: 1 }),
+    );
   });
 
   it('does not ack an event for an unknown order, so it is retried', async () => {

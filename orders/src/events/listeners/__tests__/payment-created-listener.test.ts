@@ -1,5 +1,6 @@
 import { OrderStatus } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import { OrdersMetrics } from '../../../metrics';
 import { MemoryOrdersStore, newObjectId } from '../../../store';
 import { captureLogs } from '../../../test/capture-logs';
 import { PaymentCreatedListener } from '../payment-created-listener';
@@ -8,11 +9,12 @@ async function setup() {
   const store = new MemoryOrdersStore();
   const bus = new FakeEventBus();
   const { logger, lines } = captureLogs();
-  const listener = new PaymentCreatedListener(bus, { store, logger });
+  const metrics = new OrdersMetrics();
+  const listener = new PaymentCreatedListener(bus, { store, logger, metrics });
   const ticket = await store.tickets.create({ id: newObjectId(), title: 'concert', price: 20 });
   const order = await store.orders.create({ userId: newObjectId(), expiresAt: new Date(), ticket });
   const payment = { id: newObjectId(), orderId: order.id, stripeId: 'ch_123' };
-  return { store, bus, listener, logs: lines, order, payment };
+  return { store, bus, metrics, listener, logs: lines, order, payment };
 }
 
 describe('PaymentCreatedListener', () => {
@@ -24,6 +26,16 @@ describe('PaymentCreatedListener', () => {
     expect(await store.orders.findById(order.id)).toMatchObject({ status: OrderStatus.Complete, version: 1 });
     expect(msg.ack).toHaveBeenCalled();
     expect(bus.published).toEqual([]);
+  });
+
+  it('counts the order in orders_transitions_total as completed', async () => {
+    const { bus, listener, metrics, payment } = await setup();
+
+    await bus.deliver(listener, payment);
+
+    expect((await metrics.transitions.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { transition: 'completed' }, value: 1 }),
+    );
   });
 
   it('acks a redelivery for an order that is complete already', async () => {
