@@ -14,7 +14,11 @@ import { queueGroupName } from './queue-group-name';
 
 /** Options of an {@link ExpirationCompleteListener}. */
 export interface ExpirationCompleteListenerOptions extends OrderChangeListenerOptions {
-  /** After this many deliveries, an event for an unknown order is logged and acked. */
+  /**
+   * After this many deliveries, an event for an unknown order is logged and
+   * acked, and so is one whose order:cancelled could not be published (it
+   * stays owed, for the sweeper).
+   */
   maxDeliveries: number;
 }
 
@@ -36,8 +40,9 @@ export interface ExpirationCompleteListenerOptions extends OrderChangeListenerOp
  * When the publish fails, the cancel is saved and the event stays owed, so the
  * sweeper would publish it; the message is not acked all the same, because
  * its redelivery (within seconds, with backoff) publishes sooner than the next
- * sweep. Any other failure (the store, a concurrent save) throws, and the
- * message is redelivered.
+ * sweep. After `maxDeliveries` it is acked, and the sweeper takes over. Any
+ * other failure (the store, a concurrent save) throws, and the message is
+ * redelivered.
  */
 export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent> {
   subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
@@ -61,9 +66,16 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
     }
     const outcome = await cancelOrder(this.domain(), order, { reason: 'expiration', republishWhenCancelled: true });
     if (outcome.kind !== 'complete' && !outcome.published) {
-      // Logged and counted by the use-case already.
-      msg.nak(this.retryDelay(msg.getDeliveryCount()));
-      return;
+      // The failure was logged and counted by the use-case; the event is owed.
+      const deliveries = msg.getDeliveryCount();
+      if (deliveries < this.maxDeliveries) {
+        msg.nak(this.retryDelay(deliveries));
+        return;
+      }
+      this.logger.warn(
+        { orderId: order.id, deliveries },
+        'order cancelled but order:cancelled still unpublished; acked, the sweeper publishes it',
+      );
     }
     msg.ack();
   }

@@ -118,6 +118,21 @@ describe('ExpirationCompleteListener', () => {
     );
   });
 
+  it('after the last allowed delivery whose publish fails, acks and leaves the owed event to the sweeper', async () => {
+    const { store, bus, listener, logs, order } = await setup();
+    bus.failNextPublishes(1);
+
+    const msg = await bus.deliver(listener, { orderId: order.id }, { deliveryCount: MAX_DELIVERIES });
+
+    expect(msg.acked).toBe(true);
+    expect((await store.orders.findById(order.id))?.pendingEvents).toEqual([
+      expect.objectContaining({ subject: Subjects.OrderCancelled, version: 1 }),
+    ]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', orderId: order.id, deliveries: MAX_DELIVERIES }),
+    );
+  });
+
   it('does not ack an event for an unknown order, so it is retried', async () => {
     const { bus, listener } = await setup();
 
