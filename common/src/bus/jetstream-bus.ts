@@ -68,6 +68,13 @@ export interface JetStreamConnectOptions {
    * @defaultValue 1 GiB
    */
   maxBytes?: number;
+  /**
+   * Whether to create the stream, or add what it lacks. Tools that only read
+   * pass false: the stream must exist, and is left as it is.
+   *
+   * @defaultValue true
+   */
+  setUpStream?: boolean;
   logger?: Logger;
 }
 
@@ -157,13 +164,15 @@ export class JetStreamBus implements EventBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });
+    let bus: JetStreamBus | undefined;
     try {
-      const jsm = await jetstreamManager(connection);
-      const bus = new JetStreamBus(connection, jsm, options, logger);
-      await bus.ensureStream();
+      bus = new JetStreamBus(connection, await jetstreamManager(connection), options, logger);
+      if (options.setUpStream === false) await bus.requireStream();
+      else await bus.ensureStream();
       return bus;
     } catch (err) {
-      await connection.close();
+      // Through the bus once it exists, so that this close is not taken for a lost connection.
+      await (bus ? bus.close() : connection.close());
       throw err;
     }
   }
@@ -320,6 +329,15 @@ export class JetStreamBus implements EventBus {
     const lost = err ?? new Error('the NATS connection closed on its own');
     this.logger.error({ err: lost }, 'NATS connection lost for good');
     this.state.markLost(lost);
+  }
+
+  private async requireStream(): Promise<void> {
+    try {
+      await this.jsm.streams.info(this.stream);
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+      throw new Error(`JetStream stream ${this.stream} does not exist (is NATS_STREAM right?)`, { cause: err });
+    }
   }
 
   private async ensureStream(): Promise<void> {
