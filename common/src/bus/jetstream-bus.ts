@@ -1,5 +1,4 @@
 import { crc32 } from 'node:zlib';
-import { setTimeout as delay } from 'node:timers/promises';
 import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -271,8 +270,11 @@ export class JetStreamBus implements EventBus {
         const retryInMs = Math.min(250 * 2 ** failures, 5_000);
         this.logger.warn({ err, subject: spec.subject, retryInMs }, 'JetStream pull failed; pulling again');
         await new Promise<void>((resolve) => {
-          pull.wake = resolve;
-          void delay(retryInMs).then(() => resolve());
+          const timer = setTimeout(resolve, retryInMs);
+          pull.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
       }
     }

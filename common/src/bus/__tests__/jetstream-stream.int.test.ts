@@ -107,4 +107,18 @@ describe('the stream of JetStreamBus', () => {
     expect(err.cause).toBeInstanceOf(Error);
     await expect(jsm.streams.info(`${id}-new`)).rejects.toThrow('stream not found');
   });
+
+  it('refuses to add a subject to its existing stream that another stream captures, naming that stream', async () => {
+    const other = `${id}-letters`;
+    streams.push(other);
+    await jsm.streams.add({ name: id, subjects: [`${id}.${Subjects.OrderCreated}`], storage: StorageType.Memory });
+    await jsm.streams.add({ name: other, subjects: [`${id}.dead-letter`], storage: StorageType.Memory });
+
+    const attempt = connectBus();
+
+    await expect(attempt).rejects.toThrow(
+      `JetStream stream ${id} can't capture the event subjects: stream ${other} captures them already.`,
+    );
+    expect((await jsm.streams.info(id)).config.subjects).toEqual([`${id}.${Subjects.OrderCreated}`]);
+  });
 });
