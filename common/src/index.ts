@@ -17,19 +17,41 @@ export * from './events/invalid-event-error';
 export * from './events/listener';
 export * from './events/publisher';
 
+export {
+  DEAD_LETTER_SUBJECT,
+  DEAD_LETTER_MAX_BYTES,
+  createDeadLetter,
+  parseDeadLetter,
+  deadLetterPayload,
+  type DeadLetter,
+  type DeadLetterFields,
+} from './dead-letter/dead-letter';
+export { listDeadLetters, replayDeadLetter } from './dead-letter/dead-letters';
+export type { StoredDeadLetter, ListDeadLettersOptions, ReplayedDeadLetter } from './dead-letter/stored-dead-letter';
+
 export * from './bus/event-bus';
 export * from './bus/to-event-bus';
 export * from './bus/stan-bus';
 export * from './bus/jetstream-bus';
 export * from './bus/nats-wrapper';
+export { StreamSubjectsOverlapError } from './bus/stream-subjects-overlap-error';
 
 export * from './config/config-error';
 export * from './config/env';
 export * from './config/event-bus-config';
+export { envDuration, parseDuration, formatDuration, type EnvDurationOptions } from './config/env-duration';
+export { envByteSize, parseByteSize, type EnvByteSizeOptions } from './config/env-byte-size';
+export {
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_DOWN_GRACE_MS,
+  DEFAULT_STREAM_MAX_AGE_MS,
+  DEFAULT_STREAM_MAX_BYTES,
+} from './config/event-bus-defaults';
 
 export * from './logging/logger';
 export * from './lifecycle/shutdown';
 export * from './lifecycle/health';
+export { busLiveness } from './lifecycle/bus-liveness';
 export * from './lifecycle/http';
 
 export * from './errors';

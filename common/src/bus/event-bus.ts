@@ -32,6 +32,12 @@ export interface SubscriptionSpec {
   ackWait: number;
   /** How many messages this subscriber handles at once. */
   maxInFlight: number;
+  /**
+   * After how many deliveries the listener dead-letters a message. JetStream
+   * bounds the consumer's deliveries a little above it, so that the dead letter
+   * itself can be retried; unbounded when absent.
+   */
+  maxDeliveries?: number;
 }
 
 /** A live subscription. */
@@ -77,6 +83,21 @@ export interface EventBus {
   publish(subject: string, payload: string, options?: PublishOptions): Promise<void>;
   /** Whether the connection to the server is up right now. */
   isConnected(): boolean;
+  /**
+   * How long the connection has been down.
+   *
+   * @returns 0 while connected, otherwise the milliseconds since it went down
+   */
+  downForMs(): number;
+  /**
+   * Registers a callback for a connection that is lost for good: the client
+   * gave up and will not come back by itself, so the process should exit and be
+   * restarted. Called at most once, and at once (asynchronously) when the bus is
+   * lost already. Not called for {@link EventBus.close}.
+   *
+   * @param callback - receives why the connection was lost
+   */
+  onLost(callback: (err: Error) => void): void;
   /** Stops every subscription, flushes what is pending and closes the connection. Safe to call twice. */
   close(): Promise<void>;
 }

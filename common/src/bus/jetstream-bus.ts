@@ -1,17 +1,20 @@
 import { crc32 } from 'node:zlib';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   StorageType,
   jetstream,
   jetstreamManager,
+  type Consumer,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamConfig,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import {
@@ -23,6 +26,10 @@ import {
   type PublishOptions,
   type SubscriptionSpec,
 } from './event-bus';
+import { ConnectionState } from './connection-state';
+import { StreamSubjectsOverlapError } from './stream-subjects-overlap-error';
+import { DEFAULT_STREAM_MAX_AGE_MS, DEFAULT_STREAM_MAX_BYTES } from '../config/event-bus-defaults';
+import { DEAD_LETTER_SUBJECT } from '../dead-letter/dead-letter';
 import { ALL_SUBJECTS } from '../events/subjects';
 import { defaultLogger } from '../logging/logger';
 
@@ -46,8 +53,58 @@ export interface JetStreamConnectOptions {
   subjectPrefix?: string;
   /** The connection name the server shows, such as the pod name. */
   name?: string;
+  /**
+   * The `max_age` of a stream the bus creates, in milliseconds. An existing
+   * stream keeps its own unless it has none.
+   *
+   * @defaultValue 7 days
+   */
+  maxAgeMs?: number;
+  /**
+   * The `max_bytes` of a stream the bus creates; beyond it the oldest messages
+   * are dropped. An existing stream keeps its own unless it has none.
+   *
+   * @defaultValue 1 GiB
+   */
+  maxBytes?: number;
+  /**
+   * Whether to create the stream, or add what it lacks. Tools that only read
+   * pass false: the stream must exist, and is left as it is.
+   *
+   * @defaultValue true
+   */
+  setUpStream?: boolean;
   logger?: Logger;
 }
+
+/**
+ * Deliveries a consumer allows beyond the listener's `maxDeliveries`. The
+ * listener dead-letters a message on its last allowed delivery; if publishing
+ * the dead letter fails, the message is nak'ed, and these deliveries retry the
+ * dead letter (without calling the handler again). Past them the server stops
+ * delivering the message, and the bus logs the server's advisory, so that
+ * even then the message leaves a trace.
+ */
+export const DEAD_LETTER_RETRY_DELIVERIES = 5;
+
+/**
+ * The consumer's `max_ack_pending` beyond the handler concurrency. Messages
+ * that were nak'ed and wait out their delay count as pending acks; the server
+ * stops delivering when the limit is reached. With this room, even many
+ * failing messages can't hold up the others: the pull size bounds what is
+ * handled at once, not this.
+ */
+export const ACK_PENDING_ROOM = 1_000;
+
+/**
+ * How long one pull waits for messages. A pull asks only for as many messages
+ * as there are free handlers, so nothing waits in a client buffer while its
+ * ack wait runs.
+ */
+const PULL_EXPIRES_MS = 10_000;
+
+/** JetStream's error code for "subjects overlap with an existing stream". */
+const STREAM_SUBJECT_OVERLAP = 10065;
 
 /** The durable consumer name of a listener: `<queueGroupName>:<subject>`. */
 export function durableName(queueGroupName: string, subject: string): string {
@@ -66,7 +123,9 @@ export class JetStreamBus implements EventBus {
   readonly stream: string;
   private readonly prefix: string;
   private readonly js: JetStreamClient;
-  private connected = true;
+  private readonly state = new ConnectionState();
+  private readonly maxAgeMs: number;
+  private readonly maxBytes: number;
   private closing?: Promise<void>;
   private readonly subscriptions = new Set<EventSubscription>();
 
@@ -78,15 +137,22 @@ export class JetStreamBus implements EventBus {
   ) {
     this.stream = options.stream ?? 'ticketing';
     this.prefix = options.subjectPrefix ?? '';
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
+    this.maxBytes = options.maxBytes ?? DEFAULT_STREAM_MAX_BYTES;
     this.js = jetstream(connection);
     void this.watchStatus();
+    void this.watchClosed();
   }
 
   /**
    * Connects, then creates the stream if it is missing or adds the subjects it lacks.
-   * The client reconnects for ever: a service outlives a NATS restart.
+   * The client reconnects for ever: a service outlives a NATS restart, and
+   * the liveness probe ({@link busLiveness}) decides when an outage has lasted
+   * too long. Should the client still give up (an authorization error, say),
+   * {@link JetStreamBus.onLost} reports it.
    *
    * @returns once connected and the stream is ready
+   * @throws StreamSubjectsOverlapError when another stream captures the subjects
    * @throws if the server can't be reached or has no JetStream
    */
   static async connect(options: JetStreamConnectOptions): Promise<JetStreamBus> {
@@ -97,13 +163,15 @@ export class JetStreamBus implements EventBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });
+    let bus: JetStreamBus | undefined;
     try {
-      const jsm = await jetstreamManager(connection);
-      const bus = new JetStreamBus(connection, jsm, options, logger);
-      await bus.ensureStream();
+      bus = new JetStreamBus(connection, await jetstreamManager(connection), options, logger);
+      if (options.setUpStream === false) await bus.requireStream();
+      else await bus.ensureStream();
       return bus;
     } catch (err) {
-      await connection.close();
+      // Through the bus once it exists, so that this close is not taken for a lost connection.
+      await (bus ? bus.close() : connection.close());
       throw err;
     }
   }
@@ -117,16 +185,16 @@ export class JetStreamBus implements EventBus {
     const durable = durableName(spec.queueGroupName, spec.subject);
     await this.ensureConsumer(durable, spec);
     const consumer = await this.js.consumers.get(this.stream, durable);
-    const messages = await consumer.consume({
-      // Pull little beyond what is handled at once: a message waiting in the
-      // client buffer uses up its ack wait all the same.
-      max_messages: Math.max(spec.maxInFlight * 2, 10),
-    });
-    const loop = this.pump(messages, spec, handler);
+    const advisories = this.watchMaxDeliveries(durable, spec);
+    const pull: PullState = { stopped: false };
+    const loop = this.pump(consumer, spec, handler, pull);
     const handle: EventSubscription = {
       close: async () => {
         if (!this.subscriptions.delete(handle)) return;
-        messages.stop();
+        pull.stopped = true;
+        pull.batch?.stop();
+        pull.wake?.();
+        advisories.unsubscribe();
         await loop;
       },
     };
@@ -139,7 +207,15 @@ export class JetStreamBus implements EventBus {
   }
 
   isConnected(): boolean {
-    return this.connected && !this.connection.isClosed();
+    return this.state.up && !this.connection.isClosed();
+  }
+
+  downForMs(): number {
+    return this.state.downForMs();
+  }
+
+  onLost(callback: (err: Error) => void): void {
+    this.state.onLost(callback);
   }
 
   close(): Promise<void> {
@@ -156,58 +232,189 @@ export class JetStreamBus implements EventBus {
     return this.closing;
   }
 
-  /** Hands messages to the handler, at most `spec.maxInFlight` at a time. */
-  private async pump(messages: ConsumerMessages, spec: SubscriptionSpec, handler: MessageHandler): Promise<void> {
+  /**
+   * Pulls messages and hands them to the handler, at most `spec.maxInFlight`
+   * at a time. Each pull asks for as many messages as there are free handlers,
+   * so a message never waits in a client buffer while its ack wait runs out
+   * (a `consume()` refills its buffer as messages arrive, not as they are
+   * handled). A failed pull (the connection is down, say) is retried after a
+   * short capped delay.
+   */
+  private async pump(consumer: Consumer, spec: SubscriptionSpec, handler: MessageHandler, pull: PullState) {
     const inFlight = new Set<Promise<void>>();
-    try {
-      for await (const m of messages) {
-        const work: Promise<void> = handler(new JetStreamEventMessage(m, spec.subject))
-          .catch((err: unknown) => this.logger.error({ err, subject: spec.subject }, 'message handler failed'))
-          .finally(() => inFlight.delete(work));
-        inFlight.add(work);
-        if (inFlight.size >= spec.maxInFlight) await Promise.race(inFlight);
+    const dispatch = (m: JsMsg) => {
+      const work: Promise<void> = handler(new JetStreamEventMessage(m, spec.subject))
+        .catch((err: unknown) => this.logger.error({ err, subject: spec.subject }, 'message handler failed'))
+        .finally(() => inFlight.delete(work));
+      inFlight.add(work);
+    };
+    let failures = 0;
+    while (!pull.stopped) {
+      if (inFlight.size >= spec.maxInFlight) {
+        await Promise.race(inFlight);
+        continue;
       }
-    } catch (err) {
-      this.logger.error({ err, subject: spec.subject }, 'JetStream consumer stopped');
-    } finally {
-      await Promise.allSettled(inFlight);
+      try {
+        pull.batch = await consumer.fetch({ max_messages: spec.maxInFlight - inFlight.size, expires: PULL_EXPIRES_MS });
+        // close() may have come while the pull was being set up.
+        if (pull.stopped) pull.batch.stop();
+        for await (const m of pull.batch) {
+          // After a reconnect the client asks again for the whole batch: wait for a free handler.
+          while (inFlight.size >= spec.maxInFlight) await Promise.race(inFlight);
+          dispatch(m);
+        }
+        failures = 0;
+      } catch (err) {
+        if (pull.stopped) break;
+        failures += 1;
+        const retryInMs = Math.min(250 * 2 ** failures, 5_000);
+        this.logger.warn({ err, subject: spec.subject, retryInMs }, 'JetStream pull failed; pulling again');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, retryInMs);
+          pull.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
     }
+    await Promise.allSettled(inFlight);
+  }
+
+  /**
+   * Logs the server's advisory for a message it stopped delivering because the
+   * consumer's `max_deliver` was reached, which means the dead letter could not
+   * be published either.
+   */
+  private watchMaxDeliveries(durable: string, spec: SubscriptionSpec): Subscription {
+    return this.connection.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream}.${durable}`, {
+      callback: (err, msg) => {
+        if (err) return;
+        let advisory: { stream_seq?: number; deliveries?: number } = {};
+        try {
+          advisory = msg.json();
+        } catch {
+          // the advisory's body is the server's; log what can be read of it
+        }
+        this.logger.error(
+          {
+            subject: spec.subject,
+            queueGroup: spec.queueGroupName,
+            sequence: advisory.stream_seq,
+            deliveries: advisory.deliveries,
+          },
+          'JetStream stopped delivering a message after max_deliver; it was not dead-lettered and stays in the stream',
+        );
+      },
+    });
   }
 
   private async watchStatus(): Promise<void> {
     for await (const status of this.connection.status()) {
       if (status.type === 'disconnect') {
-        this.connected = false;
+        this.state.markDown();
         this.logger.warn({ server: status.server }, 'NATS disconnected');
       } else if (status.type === 'reconnect') {
-        this.connected = true;
+        this.state.markUp();
         this.logger.info({ server: status.server }, 'NATS reconnected');
       }
     }
   }
 
-  private async ensureStream(): Promise<void> {
-    const subjects = ALL_SUBJECTS.map((s) => this.wireSubject(s));
+  /** A connection that closes without `close()` was given up by the client: it will not come back. */
+  private async watchClosed(): Promise<void> {
+    const err = await this.connection.closed();
+    if (this.closing) {
+      this.state.markDown();
+      return;
+    }
+    const lost = err ?? new Error('the NATS connection closed on its own');
+    this.logger.error({ err: lost }, 'NATS connection lost for good');
+    this.state.markLost(lost);
+  }
+
+  private async requireStream(): Promise<void> {
     try {
-      const info = await this.jsm.streams.info(this.stream);
-      const missing = subjects.filter((s) => !info.config.subjects.includes(s));
-      if (missing.length > 0) {
-        await this.jsm.streams.update(this.stream, { ...info.config, subjects: [...info.config.subjects, ...missing] });
-        this.logger.info({ stream: this.stream, added: missing }, 'added subjects to the stream');
-      }
+      await this.jsm.streams.info(this.stream);
     } catch (err) {
       if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-      await this.jsm.streams.add({ name: this.stream, subjects, storage: StorageType.File });
-      this.logger.info({ stream: this.stream, subjects }, 'created the stream');
+      throw new Error(`JetStream stream ${this.stream} does not exist (is NATS_STREAM right?)`, { cause: err });
     }
   }
 
+  private async ensureStream(): Promise<void> {
+    const subjects = [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => this.wireSubject(s));
+    try {
+      let info;
+      try {
+        info = await this.jsm.streams.info(this.stream);
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+        await this.jsm.streams.add({
+          name: this.stream,
+          subjects,
+          storage: StorageType.File,
+          max_age: nanos(this.maxAgeMs),
+          max_bytes: this.maxBytes,
+          discard: DiscardPolicy.Old,
+        });
+        this.logger.info(
+          { stream: this.stream, subjects, maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes },
+          'created the stream',
+        );
+        return;
+      }
+      const update = this.streamUpdate(info.config, subjects);
+      if (update) {
+        await this.jsm.streams.update(this.stream, { ...info.config, ...update });
+        this.logger.info({ stream: this.stream, ...update }, 'updated the stream');
+      }
+    } catch (err) {
+      if (isApiError(err, STREAM_SUBJECT_OVERLAP)) {
+        throw new StreamSubjectsOverlapError(this.stream, await this.streamsHolding(subjects), { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * What an existing stream lacks: subjects, and limits it has none of (0 or
+   * -1). Limits it has are its owner's choice and stay.
+   */
+  private streamUpdate(config: StreamConfig, subjects: string[]): Partial<StreamConfig> | undefined {
+    const update: Partial<StreamConfig> = {};
+    const missing = subjects.filter((s) => !config.subjects.includes(s));
+    if (missing.length > 0) update.subjects = [...config.subjects, ...missing];
+    if (!(config.max_age > 0)) update.max_age = nanos(this.maxAgeMs);
+    if (!(config.max_bytes > 0)) update.max_bytes = this.maxBytes;
+    return Object.keys(update).length > 0 ? update : undefined;
+  }
+
+  /** The other streams that capture any of `subjects`. */
+  private async streamsHolding(subjects: string[]): Promise<string[]> {
+    const holders = new Set<string>();
+    for (const subject of subjects) {
+      try {
+        for await (const name of this.jsm.streams.names(subject)) if (name !== this.stream) holders.add(name);
+      } catch (err) {
+        this.logger.warn({ err, subject }, 'could not list the streams that capture a subject');
+      }
+    }
+    return [...holders].sort();
+  }
+
   private async ensureConsumer(durable: string, spec: SubscriptionSpec): Promise<void> {
-    const ackWait = nanos(spec.ackWait);
+    const wanted = {
+      ack_wait: nanos(spec.ackWait),
+      max_deliver: spec.maxDeliveries === undefined ? -1 : spec.maxDeliveries + DEAD_LETTER_RETRY_DELIVERIES,
+      max_ack_pending: spec.maxInFlight + ACK_PENDING_ROOM,
+    };
     try {
       const info = await this.jsm.consumers.info(this.stream, durable);
-      if (info.config.ack_wait !== ackWait) {
-        await this.jsm.consumers.update(this.stream, durable, { ack_wait: ackWait });
+      const changed = (Object.keys(wanted) as (keyof typeof wanted)[]).filter((k) => info.config[k] !== wanted[k]);
+      if (changed.length > 0) {
+        await this.jsm.consumers.update(this.stream, durable, wanted);
+        this.logger.info({ durable, changed, ...wanted }, 'updated the consumer');
       }
     } catch (err) {
       if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
@@ -218,10 +425,19 @@ export class JetStreamBus implements EventBus {
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         filter_subject: this.wireSubject(spec.subject),
-        ack_wait: ackWait,
+        ...wanted,
       });
     }
   }
+}
+
+/** The pull loop of one subscription, which `close()` stops. */
+interface PullState {
+  stopped: boolean;
+  /** The pull in progress. */
+  batch?: ConsumerMessages;
+  /** Ends the wait before a pull is retried. */
+  wake?: () => void;
 }
 
 function isApiError(err: unknown, code: number): boolean {

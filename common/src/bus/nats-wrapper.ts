@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from './event-bus';
 import { JetStreamBus } from './jetstream-bus';
 import { StanBus } from './stan-bus';
-import type { EventBusConfig } from '../config/event-bus-config';
+import type { EventBusConnectConfig } from '../config/event-bus-config';
 import { defaultLogger } from '../logging/logger';
 
 /**
@@ -12,7 +12,10 @@ import { defaultLogger } from '../logging/logger';
  * @param logger - where the transport logs
  * @returns the connected bus
  */
-export async function connectEventBus(config: EventBusConfig, logger: Logger = defaultLogger()): Promise<EventBus> {
+export async function connectEventBus(
+  config: EventBusConnectConfig,
+  logger: Logger = defaultLogger(),
+): Promise<EventBus> {
   if (config.kind === 'jetstream') {
     return JetStreamBus.connect({ ...config, logger });
   }
@@ -48,14 +51,14 @@ export class NatsWrapper {
    * @param logger - where the transport logs
    * @returns the bus, also available as `client`
    */
-  async connect(config: EventBusConfig, logger?: Logger): Promise<EventBus>;
+  async connect(config: EventBusConnectConfig, logger?: Logger): Promise<EventBus>;
   /**
    * The course's signature: connects to NATS Streaming.
    *
    * @deprecated pass an {@link EventBusConfig}
    */
   async connect(clusterId: string, clientId: string, url: string): Promise<EventBus>;
-  async connect(configOrClusterId: EventBusConfig | string, loggerOrClientId?: Logger | string, url?: string) {
+  async connect(configOrClusterId: EventBusConnectConfig | string, loggerOrClientId?: Logger | string, url?: string) {
     if (this.bus) throw new Error('NATS is already connected');
     if (typeof configOrClusterId === 'string') {
       this.bus = await connectEventBus({

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import nats, { type Message as StanMessage, type Stan } from 'node-nats-streaming';
 import type { Logger } from 'pino';
+import { ConnectionState } from './connection-state';
 import { DeliveryCounter } from './delivery-counter';
 import {
   EVENT_BUS,
@@ -26,6 +27,19 @@ export interface StanConnectOptions {
 const wrapped = new WeakMap<Stan, StanBus>();
 
 /**
+ * How many unacked messages the server may hand a subscription beyond the ones
+ * its handlers work on. NATS Streaming counts every unacked message against
+ * maxInFlight, one that failed and waits out its ack wait included. Were the
+ * server's limit the handler concurrency, one failing message would stop the
+ * subscription for a whole ack wait, every time it comes back. With these slots,
+ * up to this many failed messages can wait for their redelivery while the next
+ * ones are handled; more failing at once means something they share is down,
+ * and then holding back the rest is the right thing. The bus runs at most
+ * `maxInFlight` handlers itself and queues the rest, in order.
+ */
+export const STAN_RETRY_SLOTS = 8;
+
+/**
  * The NATS Streaming transport, as the course uses it: the durable name equals
  * the queue group, a new durable gets every message the channel still holds,
  * and acks are manual.
@@ -35,7 +49,7 @@ const wrapped = new WeakMap<Stan, StanBus>();
 export class StanBus implements EventBus {
   readonly [EVENT_BUS] = true as const;
   readonly kind = 'stan';
-  private connected = true;
+  private readonly state = new ConnectionState();
   /** The client emitted 'close': it will not reconnect, and `close()` would never answer. */
   private clientClosed = false;
   private closing?: Promise<void>;
@@ -53,16 +67,26 @@ export class StanBus implements EventBus {
     // Course code hands over a client it has connected already, so start "up".
     // Course tests hand over a bare mock with no event emitter at all.
     if (typeof client.on !== 'function') return;
-    client.on('connect', () => (this.connected = true));
-    client.on('reconnect', () => (this.connected = true));
-    client.on('disconnect', () => (this.connected = false));
+    client.on('connect', () => this.state.markUp());
+    client.on('reconnect', () => this.state.markUp());
+    client.on('disconnect', () => this.state.markDown());
+    // After connection_lost, or a close nobody asked for, node-nats-streaming is
+    // closed for good. A new client would not help: the server refuses a client
+    // id it still holds until it has noticed the old one is gone. So the bus
+    // reports itself lost, and the service exits so that Kubernetes restarts it
+    // with its usual backoff.
     client.on('connection_lost', (err: unknown) => {
-      this.connected = false;
       this.logger.error({ err }, 'NATS Streaming connection lost');
+      this.state.markLost(err instanceof Error ? err : new Error(`NATS Streaming connection lost: ${String(err)}`));
     });
     client.on('close', () => {
-      this.connected = false;
       this.clientClosed = true;
+      if (this.closing || this.state.lost) {
+        this.state.markDown();
+        return;
+      }
+      this.logger.error('NATS Streaming client closed on its own');
+      this.state.markLost(new Error('the NATS Streaming client closed on its own'));
     });
   }
 
@@ -97,28 +121,53 @@ export class StanBus implements EventBus {
         throw err;
       }),
     ]);
-    bus.connected = true;
+    bus.state.markUp();
     wrapped.set(client, bus);
     return bus;
   }
 
+  /**
+   * Subscribes as a durable queue member. The server may hand over
+   * `spec.maxInFlight` + {@link STAN_RETRY_SLOTS} unacked messages; at most
+   * `spec.maxInFlight` handlers run at once, the rest wait here in order.
+   */
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<EventSubscription> {
     const options = this.client
       .subscriptionOptions()
       .setDeliverAllAvailable()
       .setManualAckMode(true)
       .setAckWait(spec.ackWait)
-      .setMaxInFlight(spec.maxInFlight)
+      .setMaxInFlight(spec.maxInFlight + STAN_RETRY_SLOTS)
       .setDurableName(spec.queueGroupName);
     const subscription = this.client.subscribe(spec.subject, spec.queueGroupName, options);
+    const waiting: { raw: StanMessage; receivedAt: number }[] = [];
     const inFlight = new Set<Promise<void>>();
+    let stopped = false;
+    const startWaiting = () => {
+      while (!stopped && inFlight.size < spec.maxInFlight && waiting.length > 0) {
+        const { raw, receivedAt } = waiting.shift() as (typeof waiting)[number];
+        if (Date.now() - receivedAt >= spec.ackWait) {
+          // The server redelivers it anyway; handling this copy too would handle it twice.
+          this.logger.warn(
+            { subject: spec.subject, sequence: raw.getSequence(), ackWait: spec.ackWait },
+            'message waited here past its ack wait; skipped, the server redelivers it',
+          );
+          continue;
+        }
+        const work: Promise<void> = handler(new StanEventMessage(raw, this.deliveries))
+          // The handler is built not to throw. If it still does, log it: an
+          // exception escaping this callback would kill the client (nats-io/stan.js#200).
+          .catch((err: unknown) => this.logger.error({ err, subject: spec.subject }, 'message handler failed'))
+          .finally(() => {
+            inFlight.delete(work);
+            startWaiting();
+          });
+        inFlight.add(work);
+      }
+    };
     subscription.on('message', (raw: StanMessage) => {
-      const work = handler(new StanEventMessage(raw, this.deliveries))
-        // The handler is built not to throw. If it still does, log it: an
-        // exception escaping this callback would kill the client (nats-io/stan.js#200).
-        .catch((err: unknown) => this.logger.error({ err, subject: spec.subject }, 'message handler failed'))
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
+      waiting.push({ raw, receivedAt: Date.now() });
+      startWaiting();
     });
     await Promise.race([
       once(subscription, 'ready'),
@@ -129,6 +178,9 @@ export class StanBus implements EventBus {
     const handle: EventSubscription = {
       close: async () => {
         if (!this.subscriptions.delete(handle)) return;
+        // Messages not started stay unacked and go to another member, or come back.
+        stopped = true;
+        waiting.length = 0;
         // close(), not unsubscribe(): the durable and its position survive.
         if (!subscription.isClosed()) {
           subscription.close();
@@ -152,7 +204,15 @@ export class StanBus implements EventBus {
   }
 
   isConnected(): boolean {
-    return this.connected;
+    return this.state.up;
+  }
+
+  downForMs(): number {
+    return this.state.downForMs();
+  }
+
+  onLost(callback: (err: Error) => void): void {
+    this.state.onLost(callback);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { envEnum, envOptionalString, envString, envUrl } from './env';
+import { envEnum, envInt, envOptionalString, envString, envUrl } from './env';
+import { envByteSize } from './env-byte-size';
+import { envDuration } from './env-duration';
+import { DEFAULT_DOWN_GRACE_MS, DEFAULT_MAX_DELIVERIES } from './event-bus-defaults';
 
 /** The variables every service reads to reach its event bus. */
 export const eventBusEnvShape = {
@@ -18,14 +21,66 @@ export const eventBusEnvShape = {
   ),
   /** JetStream: a prefix put in front of every subject on the wire. */
   NATS_SUBJECT_PREFIX: envOptionalString(),
+  /** JetStream: how long the stream keeps a message, such as `7d`, `168h` or `3600s`. */
+  NATS_STREAM_MAX_AGE: envDuration({
+    default: '7d',
+    min: '1h',
+    minReason: 'a shorter age drops events that a listener which is down or retrying has not handled yet',
+  }),
+  /** JetStream: how large the stream may grow, such as `1GiB` or `512MiB`; the oldest messages go first. */
+  NATS_STREAM_MAX_BYTES: envByteSize({
+    default: '1GiB',
+    min: '1MiB',
+    minReason: 'the stream must hold at least one event of the largest size NATS accepts',
+  }),
+  /** Deliveries of one message before a listener dead-letters it. */
+  EVENT_MAX_DELIVERIES: envInt({ min: 1, default: DEFAULT_MAX_DELIVERIES }),
+  /** Seconds the bus may be down before the liveness probe fails and the pod is restarted. */
+  EVENT_BUS_DOWN_GRACE_SECONDS: envInt({ min: 1, default: DEFAULT_DOWN_GRACE_MS / 1000 }),
 };
 
 type EventBusEnv = z.output<z.ZodObject<typeof eventBusEnvShape>>;
 
-/** How to reach the event bus, as {@link NatsWrapper.connect} takes it. */
-export type EventBusConfig =
-  | { kind: 'stan'; url: string; clusterId: string; clientId: string }
-  | { kind: 'jetstream'; url: string; stream: string; subjectPrefix?: string; name?: string };
+/** What a service does with its bus, whichever the transport. */
+export interface EventBusPolicy {
+  /** Deliveries of one message before a listener dead-letters it: pass it to each listener's options. */
+  maxDeliveries: number;
+  /** How long the bus may be down before the liveness probe fails: pass it to {@link busLiveness}. */
+  downGraceMs: number;
+}
+
+/** How to reach NATS Streaming. */
+export interface StanBusConfig extends EventBusPolicy {
+  kind: 'stan';
+  url: string;
+  clusterId: string;
+  clientId: string;
+}
+
+/** How to reach NATS JetStream, and the limits of the stream it creates. */
+export interface JetStreamBusConfig extends EventBusPolicy {
+  kind: 'jetstream';
+  url: string;
+  stream: string;
+  subjectPrefix?: string;
+  name?: string;
+  /** The stream's `max_age`, in milliseconds. */
+  maxAgeMs: number;
+  /** The stream's `max_bytes`. */
+  maxBytes: number;
+}
+
+/** How to reach the event bus and what to do with it, as {@link eventBusConfig} reads it from the environment. */
+export type EventBusConfig = StanBusConfig | JetStreamBusConfig;
+
+/**
+ * What connecting takes: an {@link EventBusConfig}, or only its connection
+ * fields, the stream limits then taking their defaults.
+ */
+export type EventBusConnectConfig =
+  | Omit<StanBusConfig, keyof EventBusPolicy>
+  | (Omit<JetStreamBusConfig, keyof EventBusPolicy | 'maxAgeMs' | 'maxBytes'> &
+      Partial<Pick<JetStreamBusConfig, 'maxAgeMs' | 'maxBytes'>>);
 
 /**
  * Adds the rules between variables: NATS Streaming needs a cluster and a client
@@ -53,6 +108,10 @@ export function withEventBusRules<S extends z.ZodObject<typeof eventBusEnvShape>
  * @returns how to connect
  */
 export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig {
+  const policy: EventBusPolicy = {
+    maxDeliveries: env.EVENT_MAX_DELIVERIES,
+    downGraceMs: env.EVENT_BUS_DOWN_GRACE_SECONDS * 1000,
+  };
   if (env.EVENT_BUS === 'jetstream') {
     return {
       kind: 'jetstream',
@@ -61,6 +120,9 @@ export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig 
       stream: env.NATS_STREAM,
       subjectPrefix: env.NATS_SUBJECT_PREFIX,
       name: name ?? env.NATS_CLIENT_ID,
+      maxAgeMs: env.NATS_STREAM_MAX_AGE,
+      maxBytes: env.NATS_STREAM_MAX_BYTES,
+      ...policy,
     };
   }
   return {
@@ -69,5 +131,6 @@ export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig 
     // withEventBusRules guarantees both for stan.
     clusterId: env.NATS_CLUSTER_ID as string,
     clientId: env.NATS_CLIENT_ID as string,
+    ...policy,
   };
 }

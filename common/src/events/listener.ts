@@ -1,14 +1,31 @@
 import type { Logger } from 'pino';
 import type { Event } from './base-event';
+import { RecentFailures } from './recent-failures';
 import { validateEvent } from './schemas';
 import type { EventMessage, EventSubscription } from '../bus/event-bus';
 import { toEventBus, type EventClient } from '../bus/to-event-bus';
+import { DEFAULT_MAX_DELIVERIES } from '../config/event-bus-defaults';
+import { DEAD_LETTER_SUBJECT, createDeadLetter, type DeadLetter } from '../dead-letter/dead-letter';
 import { defaultLogger } from '../logging/logger';
 
 /** Options of a {@link Listener}. */
 export interface ListenerOptions {
   /** Where the listener logs; a shared `common` logger if absent. */
   logger?: Logger;
+  /**
+   * On which delivery a message whose handler still fails is given up on and
+   * dead-lettered. Services pass `config.eventBus.maxDeliveries`
+   * (`EVENT_MAX_DELIVERIES`).
+   *
+   * @defaultValue 10
+   */
+  maxDeliveries?: number;
+  /**
+   * The service name written into dead letters.
+   *
+   * @defaultValue the queue group name
+   */
+  service?: string;
 }
 
 /**
@@ -18,9 +35,16 @@ export interface ListenerOptions {
  * Beyond the course, every payload is checked against its subject's schema
  * before `onMessage` sees it. A payload that can never succeed (not JSON, a
  * missing field, a date that does not parse, too large) is logged with its
- * subject, sequence and reason and then acked, so it can't block the consumer.
+ * subject, sequence and reason, published as a dead letter and acked, so it
+ * can't block the consumer and an operator can replay it after a fix.
+ *
  * An error thrown by `onMessage` is caught and logged; the message is not acked
- * and comes back (with a growing delay on JetStream), and the connection lives on.
+ * and comes back (with a growing delay on JetStream), and the connection lives
+ * on. Redelivery is bounded: when the handler throws or naks on delivery
+ * `maxDeliveries`, or the message comes back after it (its ack wait ran out),
+ * the message is published on {@link DEAD_LETTER_SUBJECT} and acked. If that
+ * publish fails, the message is nak'ed and the dead letter is tried again on
+ * its next delivery.
  *
  * @typeParam T - the event type, such as `OrderCreatedEvent`
  */
@@ -61,14 +85,24 @@ export abstract class Listener<T extends Event> {
   protected client: EventClient;
   protected readonly logger: Logger;
   private subscription?: Promise<EventSubscription>;
+  // Not named maxDeliveries: subclasses written before it existed may have a member of that name.
+  private readonly deliveryLimit: number;
+  private readonly serviceName?: string;
+  private readonly recentFailures = new RecentFailures();
 
   /**
    * @param client - an event bus, or a connected node-nats-streaming client
-   * @param options - the logger
+   * @param options - the logger, the delivery limit and the service name
+   * @throws RangeError when `maxDeliveries` is not a whole number of at least 1
    */
   constructor(client: EventClient, options: ListenerOptions = {}) {
     this.client = client;
     this.logger = options.logger ?? defaultLogger();
+    this.deliveryLimit = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    if (!Number.isInteger(this.deliveryLimit) || this.deliveryLimit < 1) {
+      throw new RangeError(`maxDeliveries must be a whole number of at least 1, not ${options.maxDeliveries}`);
+    }
+    this.serviceName = options.service;
   }
 
   /**
@@ -89,6 +123,7 @@ export abstract class Listener<T extends Event> {
         queueGroupName: this.queueGroupName,
         ackWait: this.ackWait,
         maxInFlight: this.maxInFlight,
+        maxDeliveries: this.deliveryLimit,
       },
       (msg) => this.handleMessage(msg),
     );
@@ -124,12 +159,23 @@ export abstract class Listener<T extends Event> {
   }
 
   /**
-   * The path of every delivered message: size check, JSON, schema, then
-   * `onMessage`. Transports call it, and so does the test kit. It never throws.
+   * The path of every delivered message: the delivery limit, size check, JSON,
+   * schema, then `onMessage`. Transports call it, and so does the test kit. It
+   * never throws.
    *
    * @param msg - the delivered message
    */
   async handleMessage(msg: EventMessage): Promise<void> {
+    const deliveries = msg.getDeliveryCount();
+    if (deliveries > this.deliveryLimit) {
+      // The last allowed delivery failed without a dead letter (its publish
+      // failed, or the handler let the ack wait run out): don't run the handler
+      // again, try the dead letter again.
+      const reason =
+        this.recentFailures.recall(msg.getSequence()) ??
+        `delivered ${deliveries} times, more than the ${this.deliveryLimit} allowed`;
+      return this.deadLetter(msg, reason);
+    }
     const size = msg.getRawData().length;
     if (size > this.maxPayloadBytes) {
       return this.reject(msg, `payload is ${size} bytes, over the limit of ${this.maxPayloadBytes}`);
@@ -143,17 +189,23 @@ export abstract class Listener<T extends Event> {
     const result = validateEvent(this.subject, payload);
     if (!result.ok) return this.reject(msg, result.reason);
 
+    const last = deliveries >= this.deliveryLimit;
+    let nakked = false;
     try {
-      await this.onMessage(result.data, msg);
+      await this.onMessage(result.data, last ? withNakHook(msg, () => (nakked = true)) : msg);
     } catch (err) {
-      const deliveries = msg.getDeliveryCount();
+      const reason = `handler failed: ${err instanceof Error ? err.message : String(err)}`;
+      if (last) return this.deadLetter(msg, reason, err);
       const delayMs = this.retryDelay(deliveries);
+      this.recentFailures.remember(msg.getSequence(), reason);
       this.logger.error(
         { err, subject: this.subject, sequence: msg.getSequence(), deliveries, retryInMs: delayMs },
         'handler failed; the message will be redelivered',
       );
       msg.nak(delayMs);
+      return;
     }
+    if (nakked) await this.deadLetter(msg, `the handler nak'ed it on delivery ${deliveries}, the last allowed`);
   }
 
   /**
@@ -170,19 +222,88 @@ export abstract class Listener<T extends Event> {
 
   /**
    * Called for a payload that can never succeed, after it was logged and before
-   * it is acked. Override to count such messages.
+   * it is dead-lettered and acked. Override to count such messages.
    *
    * @param _reason - what is wrong with it
    * @param _msg - the message
    */
   protected onInvalidMessage(_reason: string, _msg: EventMessage): void {}
 
-  private reject(msg: EventMessage, reason: string): void {
+  /**
+   * Called once a message was published as a dead letter and acked, whether
+   * its payload was invalid or its handler kept failing. Override to count
+   * dead letters in a metric.
+   *
+   * @param _letter - what was published on {@link DEAD_LETTER_SUBJECT}
+   */
+  protected onDeadLetter(_letter: DeadLetter): void {}
+
+  private async reject(msg: EventMessage, reason: string): Promise<void> {
     this.logger.warn(
       { subject: this.subject, sequence: msg.getSequence(), deliveries: msg.getDeliveryCount(), reason },
-      'invalid event acked and dropped',
+      'invalid event; dead-lettering it',
     );
     this.onInvalidMessage(reason, msg);
-    msg.ack();
+    await this.deadLetter(msg, reason);
   }
+
+  /**
+   * Publishes the dead letter of a message, then acks it. If the publish fails,
+   * naks it instead, so that the dead letter is tried again on its next delivery.
+   */
+  private async deadLetter(msg: EventMessage, reason: string, err?: unknown): Promise<void> {
+    const sequence = msg.getSequence();
+    const deliveries = msg.getDeliveryCount();
+    const letter = createDeadLetter(
+      {
+        subject: this.subject,
+        queueGroup: this.queueGroupName,
+        service: this.serviceName ?? this.queueGroupName,
+        sequence,
+        deliveries,
+        reason,
+        failedAt: new Date().toISOString(),
+      },
+      msg.getRawData(),
+    );
+    const fields = { subject: this.subject, sequence, deliveries, reason };
+    try {
+      // The id makes a dead letter published twice (its ack was lost) one letter on JetStream.
+      await toEventBus(this.client).publish(DEAD_LETTER_SUBJECT, JSON.stringify(letter), {
+        msgId: `${DEAD_LETTER_SUBJECT}:${this.queueGroupName}:${this.subject}:${sequence}`,
+      });
+    } catch (publishErr) {
+      const delayMs = this.retryDelay(deliveries);
+      this.recentFailures.remember(sequence, reason);
+      this.logger.error(
+        { err: publishErr, ...fields, retryInMs: delayMs },
+        'publishing the dead letter failed; the message will be redelivered',
+      );
+      msg.nak(delayMs);
+      return;
+    }
+    this.recentFailures.forget(sequence);
+    this.logger.error({ err, ...fields, queueGroup: this.queueGroupName }, 'event dead-lettered');
+    msg.ack();
+    try {
+      this.onDeadLetter(letter);
+    } catch (hookErr) {
+      this.logger.error({ err: hookErr, ...fields }, 'onDeadLetter failed');
+    }
+  }
+}
+
+/**
+ * The message as the handler sees it on its last allowed delivery: the same,
+ * except that `nak()` is reported to the listener (which dead-letters the
+ * message) instead of bringing it back.
+ */
+function withNakHook(msg: EventMessage, onNak: () => void): EventMessage {
+  return new Proxy(msg, {
+    get(target, property) {
+      if (property === 'nak') return () => onNak();
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

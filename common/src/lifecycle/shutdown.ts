@@ -23,21 +23,27 @@ export interface ShutdownOptions {
 /**
  * Builds the one shutdown routine of a service. The steps run in order, each in
  * its own try/catch so that one failure doesn't skip the rest, then the process
- * exits 0. Calling it again returns the same promise.
+ * exits with the code given (0 by default). Calling it again returns the same
+ * promise; the first call's code wins.
+ *
+ * A service whose event bus is lost for good calls it with code 1
+ * (`bus.onLost((err) => void shutdown(err.message, 1))`): the exit shows as a
+ * failure, and Kubernetes restarts the pod with its backoff.
  *
  * @param steps - in order: stop taking work, finish work in flight, close connections
  * @param options - logger, timeout, exit
- * @returns the routine; its argument is logged as the reason
+ * @returns the routine; its first argument is logged as the reason, its second is the exit code
  */
 export function createShutdown(
   steps: readonly ShutdownStep[],
   options: ShutdownOptions,
-): (reason: string) => Promise<void> {
+): (reason: string, exitCode?: number) => Promise<void> {
   const { logger, timeoutMs = 25_000, exit = (code: number) => process.exit(code) } = options;
   let running: Promise<void> | undefined;
-  return (reason: string) => {
+  return (reason: string, exitCode = 0) => {
     running ??= (async () => {
-      logger.info({ reason }, 'shutting down');
+      const log = exitCode === 0 ? logger.info.bind(logger) : logger.error.bind(logger);
+      log({ reason, exitCode }, 'shutting down');
       const timer = setTimeout(() => {
         logger.error({ timeoutMs }, 'shutdown timed out; exiting');
         exit(1);
@@ -52,8 +58,8 @@ export function createShutdown(
         }
       }
       clearTimeout(timer);
-      logger.info('shutdown complete');
-      exit(0);
+      logger.info({ exitCode }, 'shutdown complete');
+      exit(exitCode);
     })();
     return running;
   };

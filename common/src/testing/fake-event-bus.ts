@@ -6,6 +6,8 @@ import {
   type PublishOptions,
   type SubscriptionSpec,
 } from '../bus/event-bus';
+import { ConnectionState } from '../bus/connection-state';
+import { DEAD_LETTER_SUBJECT, type DeadLetter } from '../dead-letter/dead-letter';
 import type { Event } from '../events/base-event';
 import type { Listener } from '../events/listener';
 import { FakeMessage, type FakeMessageOptions } from './fake-message';
@@ -40,7 +42,8 @@ export class FakeEventBus implements EventBus {
   readonly published: PublishedEvent[] = [];
   private readonly subscriptions: FakeSubscription[] = [];
   private readonly failures: Error[] = [];
-  private connected = true;
+  private readonly state = new ConnectionState();
+  private closed = false;
   private sequence = 0;
 
   async subscribe(spec: SubscriptionSpec, handler: MessageHandler): Promise<EventSubscription> {
@@ -57,17 +60,25 @@ export class FakeEventBus implements EventBus {
   async publish(subject: string, payload: string, options: PublishOptions = {}): Promise<void> {
     const failure = this.failures.shift();
     if (failure) throw failure;
-    if (!this.connected) throw new Error('FakeEventBus is disconnected');
+    if (!this.isConnected()) throw new Error('FakeEventBus is disconnected');
     this.published.push({ subject, data: JSON.parse(payload) as unknown, msgId: options.msgId });
   }
 
   isConnected(): boolean {
-    return this.connected;
+    return this.state.up && !this.closed;
+  }
+
+  downForMs(): number {
+    return this.state.downForMs();
+  }
+
+  onLost(callback: (err: Error) => void): void {
+    this.state.onLost(callback);
   }
 
   async close(): Promise<void> {
     this.subscriptions.length = 0;
-    this.connected = false;
+    this.closed = true;
   }
 
   /**
@@ -90,9 +101,28 @@ export class FakeEventBus implements EventBus {
     for (let i = 0; i < count; i++) this.failures.push(error);
   }
 
-  /** Simulates a lost or restored connection: `isConnected()` and `publish` follow it. */
+  /** The dead letters listeners published, in order. */
+  get deadLetters(): DeadLetter[] {
+    return this.published.filter((e) => e.subject === DEAD_LETTER_SUBJECT).map((e) => e.data as DeadLetter);
+  }
+
+  /**
+   * Simulates a connection that goes down or comes back: `isConnected()`,
+   * `downForMs()` and `publish` follow it.
+   */
   setConnected(connected: boolean): void {
-    this.connected = connected;
+    if (connected) this.state.markUp();
+    else this.state.markDown();
+  }
+
+  /**
+   * Simulates a connection lost for good: the bus stays down and the
+   * {@link FakeEventBus.onLost} callbacks are called.
+   *
+   * @param err - why it was lost
+   */
+  loseConnection(err = new Error('connection lost (FakeEventBus)')): void {
+    this.state.markLost(err);
   }
 
   /**

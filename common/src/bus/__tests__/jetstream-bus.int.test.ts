@@ -16,12 +16,13 @@ import {
 import type { Logger } from 'pino';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
 import { sleep, waitFor } from '../../__tests__/helpers/wait-for';
-import { Listener } from '../../events/listener';
+import { Listener, type ListenerOptions } from '../../events/listener';
 import { Publisher } from '../../events/publisher';
 import { ALL_SUBJECTS, Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
+import { DEAD_LETTER_SUBJECT, parseDeadLetter } from '../../dead-letter/dead-letter';
 import type { EventMessage } from '../event-bus';
-import { JetStreamBus, durableName } from '../jetstream-bus';
+import { ACK_PENDING_ROOM, DEAD_LETTER_RETRY_DELIVERIES, JetStreamBus, durableName } from '../jetstream-bus';
 import { NatsWrapper } from '../nats-wrapper';
 
 const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
@@ -47,8 +48,9 @@ class ExpirationListener extends Listener<ExpirationCompleteEvent> {
     public queueGroupName: string,
     logger?: Logger,
     private readonly react: (received: Received) => Reaction = () => 'ack',
+    options: ListenerOptions = {},
   ) {
-    super(bus, { logger });
+    super(bus, { logger, ...options });
   }
 
   onMessage(data: ExpirationCompleteEvent['data'], msg: EventMessage): void {
@@ -149,13 +151,15 @@ describe('JetStreamBus against a real NATS server', () => {
     expect(bus.isConnected()).toBe(true);
   });
 
-  it('creates a file-backed stream with every subject under the prefix', async () => {
+  it('creates a file-backed stream with every subject and the dead-letter subject under the prefix', async () => {
     const bus = await connectBus();
 
     const info = await jsm.streams.info(id);
 
     expect(bus.stream).toBe(id);
-    expect([...info.config.subjects].sort()).toEqual(ALL_SUBJECTS.map((s) => `${id}.${s}`).sort());
+    expect([...info.config.subjects].sort()).toEqual(
+      [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${id}.${s}`).sort(),
+    );
     expect(info.config.storage).toBe(StorageType.File);
     expect(bus.wireSubject(Subjects.OrderCreated)).toBe(`${id}.order:created`);
   });
@@ -172,11 +176,13 @@ describe('JetStreamBus against a real NATS server', () => {
     await connectBus(); // a second instance finds nothing to add
     const info = await jsm.streams.info(id);
 
-    expect([...info.config.subjects].sort()).toEqual([own, ...ALL_SUBJECTS.map((s) => `${id}.${s}`)].sort());
+    expect([...info.config.subjects].sort()).toEqual(
+      [own, ...[...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${id}.${s}`)].sort(),
+    );
     expect(info.config.storage).toBe(StorageType.Memory);
   });
 
-  it('makes a durable named <queueGroupName>:<subject> with explicit acks, the filter subject and deliver-all', async () => {
+  it('makes a durable named <queueGroupName>:<subject> with explicit acks, the filter subject, deliver-all and bounded deliveries', async () => {
     const bus = await connectBus();
     await publish(bus, 'before-listen');
     const listener = new ExpirationListener(bus, group('orders'));
@@ -192,23 +198,30 @@ describe('JetStreamBus against a real NATS server', () => {
       deliver_policy: DeliverPolicy.All,
       filter_subject: `${id}.expiration:complete`,
       ack_wait: nanos(1000),
+      max_deliver: 10 + DEAD_LETTER_RETRY_DELIVERIES,
+      max_ack_pending: 1 + ACK_PENDING_ROOM,
     });
     expect(listener.orderIds).toEqual(['before-listen']);
   });
 
-  it('updates the ack wait of an existing durable when a new version of the listener changes it', async () => {
+  it('updates the ack wait, max deliveries and max ack pending of an existing durable when a new version of the listener changes them', async () => {
     const bus = await connectBus();
     const old = new ExpirationListener(bus, group('orders'));
     await old.listen();
     await old.close();
     class SlowerListener extends ExpirationListener {
       protected override ackWait = 3000;
+      protected override maxInFlight = 4;
     }
 
-    await new SlowerListener(bus, group('orders')).listen();
+    await new SlowerListener(bus, group('orders'), undefined, undefined, { maxDeliveries: 3 }).listen();
     const info = await consumerInfo(group('orders'));
 
-    expect(info.config.ack_wait).toBe(nanos(3000));
+    expect(info.config).toMatchObject({
+      ack_wait: nanos(3000),
+      max_deliver: 3 + DEAD_LETTER_RETRY_DELIVERIES,
+      max_ack_pending: 4 + ACK_PENDING_ROOM,
+    });
   });
 
   it('redelivers a message that was not acked within the ack wait', async () => {
@@ -310,7 +323,7 @@ describe('JetStreamBus against a real NATS server', () => {
     expect(audit.orderIds).toEqual(['o1', 'o2']);
   });
 
-  it('acks an invalid payload instead of redelivering it, and logs it with subject, sequence and reason', async () => {
+  it('dead-letters and acks an invalid payload instead of redelivering it, and logs it with subject, sequence and reason', async () => {
     const { logger, lines } = captureLogs('jetstream-int');
     const bus = await connectBus(logger);
     const listener = new ExpirationListener(bus, group('orders'), logger);
@@ -327,12 +340,19 @@ describe('JetStreamBus against a real NATS server', () => {
       sequence: 1,
       deliveries: 1,
       reason: expect.stringMatching(/^payload is not JSON/),
-      msg: 'invalid event acked and dropped',
+      msg: 'invalid event; dead-lettering it',
     });
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
     expect(info.num_redelivered).toBe(0);
     expect(info.delivered.consumer_seq).toBe(1);
     expect(listener.received).toEqual([]);
+    const stored = await jsm.streams.getMessage(id, { last_by_subj: `${id}.${DEAD_LETTER_SUBJECT}` });
+    expect(parseDeadLetter(stored?.data ?? new Uint8Array())).toMatchObject({
+      subject: Subjects.ExpirationComplete,
+      sequence: 1,
+      reason: warning.reason,
+      payload: '{bad',
+    });
   });
 
   it('keeps one message per msgId within the duplicate window', async () => {

@@ -1,150 +1,19 @@
 /**
- * The NATS Streaming transport against a fake node-nats-streaming client: no
- * NATS Streaming server exists on this machine, and the server reached end of
- * life in 2023. The fake records what the transport asks of the client.
+ * The NATS Streaming transport against a fake node-nats-streaming client (see
+ * helpers/fake-stan.ts). The fake records what the transport asks of the client.
  */
-import { EventEmitter } from 'node:events';
-import { crc32 } from 'node:zlib';
 import type { Stan } from 'node-nats-streaming';
+import { FakeStan, FakeStanMessage } from '../../__tests__/helpers/fake-stan';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
 import { waitFor } from '../../__tests__/helpers/wait-for';
 import { Listener } from '../../events/listener';
 import { Publisher } from '../../events/publisher';
 import { Subjects } from '../../events/subjects';
 import type { TicketCreatedEvent } from '../../events/ticket-created-event';
+import { DEAD_LETTER_SUBJECT, parseDeadLetter } from '../../dead-letter/dead-letter';
 import { isEventBus, type EventMessage } from '../event-bus';
-import { StanBus } from '../stan-bus';
+import { STAN_RETRY_SLOTS, StanBus } from '../stan-bus';
 import { toEventBus } from '../to-event-bus';
-
-/** Records what the transport sets on node-nats-streaming's option builder. */
-class RecordingSubscriptionOptions {
-  readonly set: Record<string, unknown> = {};
-  setDeliverAllAvailable() {
-    this.set.deliverAllAvailable = true;
-    return this;
-  }
-  setManualAckMode(on: boolean) {
-    this.set.manualAckMode = on;
-    return this;
-  }
-  setAckWait(ms: number) {
-    this.set.ackWait = ms;
-    return this;
-  }
-  setMaxInFlight(n: number) {
-    this.set.maxInFlight = n;
-    return this;
-  }
-  setDurableName(name: string) {
-    this.set.durableName = name;
-    return this;
-  }
-  setStartWithLastReceived() {
-    this.set.startWithLastReceived = true;
-    return this;
-  }
-}
-
-class FakeStanSubscription extends EventEmitter {
-  closed = false;
-  readonly close = jest.fn(() => {
-    this.closed = true;
-    setImmediate(() => this.emit('closed'));
-  });
-  readonly unsubscribe = jest.fn();
-  isClosed(): boolean {
-    return this.closed;
-  }
-}
-
-interface SubscribeCall {
-  subject: string;
-  queueGroup: string;
-  options: RecordingSubscriptionOptions;
-  subscription: FakeStanSubscription;
-}
-
-/** A node-nats-streaming client with no server behind it. */
-class FakeStan extends EventEmitter {
-  readonly subscribeCalls: SubscribeCall[] = [];
-  readonly published: { subject: string; data: string }[] = [];
-  /** The error the server answers the next publishes with. */
-  publishError?: Error;
-  /** The error the server answers the next subscriptions with, instead of 'ready'. */
-  subscribeError?: Error;
-  readonly close = jest.fn(() => setImmediate(() => this.emit('close')));
-
-  subscriptionOptions(): RecordingSubscriptionOptions {
-    return new RecordingSubscriptionOptions();
-  }
-
-  subscribe(subject: string, queueGroup: string, options: RecordingSubscriptionOptions): FakeStanSubscription {
-    const subscription = new FakeStanSubscription();
-    this.subscribeCalls.push({ subject, queueGroup, options, subscription });
-    const error = this.subscribeError;
-    // The real client answers once the server has registered the subscription.
-    setImmediate(() => (error ? subscription.emit('error', error) : subscription.emit('ready')));
-    return subscription;
-  }
-
-  publish(subject: string, data: string, callback: (err: Error | undefined, guid: string) => void): string {
-    const guid = `guid-${this.published.length + 1}`;
-    const error = this.publishError;
-    if (!error) this.published.push({ subject, data });
-    setImmediate(() => callback(error, guid));
-    return guid;
-  }
-
-  /** The only subscription, which the tests deliver messages on. */
-  get subscription(): FakeStanSubscription {
-    expect(this.subscribeCalls).toHaveLength(1);
-    return this.subscribeCalls[0].subscription;
-  }
-
-  asStan(): Stan {
-    return this as unknown as Stan;
-  }
-}
-
-/** A node-nats-streaming message as the server delivers it. */
-class FakeStanMessage {
-  readonly ack = jest.fn();
-  private readonly raw: Buffer;
-
-  constructor(
-    private readonly subject: string,
-    private readonly sequence: number,
-    payload: unknown,
-    private readonly redelivered = false,
-  ) {
-    this.raw = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
-  }
-  getSubject() {
-    return this.subject;
-  }
-  getSequence() {
-    return this.sequence;
-  }
-  getRawData() {
-    return this.raw;
-  }
-  getData() {
-    return this.raw.toString('utf8');
-  }
-  getTimestampRaw() {
-    return 1_700_000_000_000 * 1e6;
-  }
-  getTimestamp() {
-    return new Date(1_700_000_000_000);
-  }
-  isRedelivered() {
-    return this.redelivered;
-  }
-  getCrc32() {
-    return crc32(this.raw);
-  }
-}
-
 const ticket: TicketCreatedEvent['data'] = { id: 't1', version: 0, title: 'Concert', price: 20, userId: 'u1' };
 
 /** Written as in the course: `new TicketCreatedListener(natsWrapper.client).listen()`. */
@@ -169,7 +38,7 @@ class TicketCreatedPublisher extends Publisher<TicketCreatedEvent> {
 }
 
 describe('StanBus with a raw node-nats-streaming client', () => {
-  it('subscribes with deliver-all, manual acks, the ack wait, max in flight and the queue group as durable name', async () => {
+  it('subscribes with deliver-all, manual acks, the ack wait, room for retries in flight and the queue group as durable name', async () => {
     const stan = new FakeStan();
 
     await new TicketCreatedListener(stan.asStan()).listen();
@@ -182,7 +51,7 @@ describe('StanBus with a raw node-nats-streaming client', () => {
       deliverAllAvailable: true,
       manualAckMode: true,
       ackWait: 7_000,
-      maxInFlight: 3,
+      maxInFlight: 3 + STAN_RETRY_SLOTS,
       durableName: 'orders-service',
     });
   });
@@ -343,19 +212,72 @@ describe('StanBus with a raw node-nats-streaming client', () => {
     );
   });
 
-  it('follows the connection state the client reports', () => {
+  it('follows the connection state the client reports while it reconnects', () => {
     const stan = new FakeStan();
-    const { logger, lines } = captureLogs('stan-test');
-    const bus = new StanBus(stan.asStan(), logger);
+    const bus = new StanBus(stan.asStan());
     const states: boolean[] = [bus.isConnected()];
 
-    for (const event of ['disconnect', 'reconnect', 'connection_lost', 'connect', 'close']) {
-      stan.emit(event, event === 'connection_lost' ? new Error('lost') : undefined);
+    for (const event of ['disconnect', 'reconnect', 'disconnect', 'connect']) {
+      stan.emit(event);
       states.push(bus.isConnected());
     }
 
-    expect(states).toEqual([true, false, true, false, true, false]);
-    expect(lines.find((l) => l.level === 'error')).toMatchObject({ msg: 'NATS Streaming connection lost' });
+    expect(states).toEqual([true, false, true, false, true]);
+    expect(bus.downForMs()).toBe(0);
+  });
+
+  it('counts how long the connection has been down', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+
+    stan.emit('disconnect');
+    await waitFor(() => bus.downForMs() >= 30, { what: 'downForMs to grow' });
+    stan.emit('reconnect');
+
+    expect(bus.downForMs()).toBe(0);
+  });
+
+  it('on connection_lost, reports the bus lost once, logs it, and stays down while downForMs grows', async () => {
+    const stan = new FakeStan();
+    const { logger, lines } = captureLogs('stan-test');
+    const bus = new StanBus(stan.asStan(), logger);
+    const lost: Error[] = [];
+    bus.onLost((err) => lost.push(err));
+    const err = new Error('stan: connection lost');
+
+    stan.emit('connection_lost', err);
+    stan.emit('close'); // node-nats-streaming closes the client after connection_lost
+    const downAtFirst = bus.downForMs();
+    await waitFor(() => bus.downForMs() > downAtFirst + 20, { what: 'downForMs to grow' });
+
+    expect(lost).toEqual([err]);
+    expect(bus.isConnected()).toBe(false);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['NATS Streaming connection lost']);
+  });
+
+  it('reports the bus lost when the client closes without close() having been called', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+    const lost: Error[] = [];
+
+    stan.emit('close');
+    bus.onLost((err) => lost.push(err)); // registered after the loss: still told
+    await waitFor(() => lost.length === 1, { what: 'the lost callback' });
+
+    expect(lost[0].message).toBe('the NATS Streaming client closed on its own');
+    expect(bus.isConnected()).toBe(false);
+  });
+
+  it('does not report the bus lost when close() closes it', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+    const lost: Error[] = [];
+    bus.onLost((err) => lost.push(err));
+
+    await bus.close();
+
+    expect(lost).toEqual([]);
+    expect(bus.isConnected()).toBe(false);
   });
 
   it('accepts a bare mock client with no event emitter, as course tests pass', async () => {
@@ -430,5 +352,118 @@ describe('StanBus with a raw node-nats-streaming client', () => {
 
     expect(closedBeforeFinish).toBe(false);
     expect(closed).toBe(true);
+  });
+});
+
+describe('StanBus concurrency and redelivery', () => {
+  /** Handles one message at a time, and fails the tickets named in `failing`. */
+  class OneAtATimeListener extends TicketCreatedListener {
+    protected override maxInFlight = 1;
+    readonly failing = new Set<string>();
+    override async onMessage(data: TicketCreatedEvent['data'], msg: EventMessage): Promise<void> {
+      this.deliveries.push({ id: data.id, count: msg.getDeliveryCount() });
+      if (this.failing.has(data.id)) throw new Error('database is down');
+      msg.ack();
+    }
+  }
+
+  const spec = (maxInFlight: number, ackWait = 30_000) => ({
+    subject: Subjects.TicketCreated,
+    queueGroupName: 'g',
+    ackWait,
+    maxInFlight,
+  });
+
+  it('with maxInFlight 1, the messages behind a failing one are handled while it waits for its redelivery', async () => {
+    const stan = new FakeStan();
+    const listener = new OneAtATimeListener(stan.asStan());
+    listener.failing.add('poison');
+    await listener.listen();
+    const poison = new FakeStanMessage(Subjects.TicketCreated, 1, { ...ticket, id: 'poison' });
+    const valid = [2, 3, 4].map(
+      (seq) => new FakeStanMessage(Subjects.TicketCreated, seq, { ...ticket, id: `t${seq}` }),
+    );
+
+    for (const msg of [poison, ...valid]) stan.subscription.emit('message', msg);
+    await waitFor(() => valid.every((m) => m.ack.mock.calls.length === 1), { what: 'the valid messages acked' });
+
+    expect(stan.subscribeCalls[0].options.set.maxInFlight).toBe(1 + STAN_RETRY_SLOTS);
+    expect(poison.ack).not.toHaveBeenCalled();
+    expect(listener.deliveries.map((d) => d.id)).toEqual(['poison', 't2', 't3', 't4']);
+  });
+
+  it('runs at most maxInFlight handlers at once and starts the queued messages in order', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+    const started: number[] = [];
+    const finish = new Map<number, () => void>();
+    await bus.subscribe(spec(2), (msg) => {
+      started.push(msg.getSequence());
+      return new Promise<void>((resolve) => finish.set(msg.getSequence(), resolve));
+    });
+
+    for (const seq of [1, 2, 3, 4])
+      stan.subscription.emit('message', new FakeStanMessage(Subjects.TicketCreated, seq, ticket));
+    await waitFor(() => started.length === 2, { what: 'two handlers' });
+    const whileTwoRun = [...started];
+    finish.get(2)?.();
+    await waitFor(() => started.length === 3, { what: 'the third handler' });
+    finish.get(1)?.();
+    await waitFor(() => started.length === 4, { what: 'the fourth handler' });
+
+    expect(whileTwoRun).toEqual([1, 2]);
+    expect(started).toEqual([1, 2, 3, 4]);
+  });
+
+  it('skips a queued message whose ack wait ran out while it waited, and logs it: the server redelivers it', async () => {
+    const stan = new FakeStan();
+    const { logger, lines } = captureLogs('stan-test');
+    const bus = new StanBus(stan.asStan(), logger);
+    const handled: number[] = [];
+    let release = () => {};
+    await bus.subscribe(spec(1, 1_000), (msg) => {
+      handled.push(msg.getSequence());
+      return msg.getSequence() === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+    });
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+
+    stan.subscription.emit('message', new FakeStanMessage(Subjects.TicketCreated, 1, ticket));
+    stan.subscription.emit('message', new FakeStanMessage(Subjects.TicketCreated, 2, ticket));
+    clock.mockReturnValue(now + 1_000);
+    release();
+    await waitFor(() => lines.some((l) => l.level === 'warn'), { what: 'the warning' });
+    clock.mockRestore();
+    stan.subscription.emit('message', new FakeStanMessage(Subjects.TicketCreated, 2, ticket, true));
+    await waitFor(() => handled.length === 2, { what: 'the redelivery' });
+
+    expect(handled).toEqual([1, 2]);
+    expect(lines.find((l) => l.level === 'warn')).toMatchObject({ sequence: 2, ackWait: 1_000 });
+  });
+
+  it('a failing message is dead-lettered on the dead-letter channel and acked on its last allowed delivery', async () => {
+    const stan = new FakeStan();
+    const listener = new OneAtATimeListener(stan.asStan(), { maxDeliveries: 2, service: 'orders' });
+    listener.failing.add('poison');
+    await listener.listen();
+    const first = new FakeStanMessage(Subjects.TicketCreated, 5, { ...ticket, id: 'poison' });
+    const second = new FakeStanMessage(Subjects.TicketCreated, 5, { ...ticket, id: 'poison' }, true);
+
+    stan.subscription.emit('message', first);
+    await waitFor(() => listener.deliveries.length === 1, { what: 'the first delivery' });
+    stan.subscription.emit('message', second);
+    await waitFor(() => second.ack.mock.calls.length === 1, { what: 'the ack of the last delivery' });
+
+    expect(first.ack).not.toHaveBeenCalled();
+    expect(stan.published.map((p) => p.subject)).toEqual([DEAD_LETTER_SUBJECT]);
+    expect(parseDeadLetter(stan.published[0].data)).toMatchObject({
+      subject: Subjects.TicketCreated,
+      queueGroup: 'orders-service',
+      service: 'orders',
+      sequence: 5,
+      deliveries: 2,
+      reason: 'handler failed: database is down',
+      payload: JSON.stringify({ ...ticket, id: 'poison' }),
+    });
   });
 });

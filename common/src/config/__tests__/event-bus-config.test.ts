@@ -71,6 +71,10 @@ describe('eventBusConfig', () => {
       stream: 'tickets',
       subjectPrefix: 'staging.',
       name: 'pod-1',
+      maxAgeMs: 7 * 24 * 3_600_000,
+      maxBytes: 2 ** 30,
+      maxDeliveries: 10,
+      downGraceMs: 60_000,
     });
     expect(eventBusConfig(env, 'orders-abc')).toMatchObject({ name: 'orders-abc' });
   });
@@ -84,6 +88,10 @@ describe('eventBusConfig', () => {
       stream: 'ticketing',
       subjectPrefix: undefined,
       name: undefined,
+      maxAgeMs: 7 * 24 * 3_600_000,
+      maxBytes: 2 ** 30,
+      maxDeliveries: 10,
+      downGraceMs: 60_000,
     });
   });
 
@@ -100,6 +108,60 @@ describe('eventBusConfig', () => {
       url: 'http://nats-srv:4222',
       clusterId: 'ticketing',
       clientId: 'pod-1',
+      maxDeliveries: 10,
+      downGraceMs: 60_000,
     });
+  });
+
+  it('reads the delivery limit, the down grace and the stream limits', () => {
+    const env = loadConfig(schema, {
+      EVENT_BUS: 'jetstream',
+      NATS_URL: 'nats://nats:4222',
+      JWT_KEY: 'k',
+      EVENT_MAX_DELIVERIES: '3',
+      EVENT_BUS_DOWN_GRACE_SECONDS: '15',
+      NATS_STREAM_MAX_AGE: '90m',
+      NATS_STREAM_MAX_BYTES: '512MiB',
+    });
+
+    expect(eventBusConfig(env)).toMatchObject({
+      maxDeliveries: 3,
+      downGraceMs: 15_000,
+      maxAgeMs: 90 * 60_000,
+      maxBytes: 512 * 2 ** 20,
+    });
+  });
+});
+
+describe('the limits of eventBusEnvShape', () => {
+  const jetstream = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', JWT_KEY: 'k' };
+
+  it('names each bad limit in one message', () => {
+    const env = {
+      ...jetstream,
+      EVENT_MAX_DELIVERIES: '0',
+      EVENT_BUS_DOWN_GRACE_SECONDS: '0',
+      NATS_STREAM_MAX_AGE: 'a week',
+      NATS_STREAM_MAX_BYTES: '1GB',
+    };
+
+    expect(problems(env)).toEqual([
+      'NATS_STREAM_MAX_AGE: must be a duration such as 7d, 168h, 90m or 3600s, or a number of seconds',
+      'NATS_STREAM_MAX_BYTES: must be a size such as 1GiB or 512MiB, or a number of bytes',
+      'EVENT_MAX_DELIVERIES: must be an integer of at least 1',
+      'EVENT_BUS_DOWN_GRACE_SECONDS: must be an integer of at least 1',
+    ]);
+  });
+
+  it('refuses a stream max age under an hour, and says why', () => {
+    expect(problems({ ...jetstream, NATS_STREAM_MAX_AGE: '59m' })).toEqual([
+      'NATS_STREAM_MAX_AGE: must be at least 1h (a shorter age drops events that a listener which is down or retrying has not handled yet)',
+    ]);
+  });
+
+  it('refuses a stream max bytes under 1 MiB, and says why', () => {
+    expect(problems({ ...jetstream, NATS_STREAM_MAX_BYTES: '1000' })).toEqual([
+      'NATS_STREAM_MAX_BYTES: must be at least 1MiB (the stream must hold at least one event of the largest size NATS accepts)',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { FakeEventBus } from '../../testing';
 import type { EventMessage } from '../../bus/event-bus';
-import { Listener } from '../listener';
+import { DEAD_LETTER_SUBJECT, type DeadLetter } from '../../dead-letter/dead-letter';
+import { Listener, type ListenerOptions } from '../listener';
 import { Subjects } from '../subjects';
 import { OrderStatus } from '../types/order-status';
 import type { OrderCreatedEvent } from '../order-created-event';
@@ -14,13 +15,15 @@ class OrderCreatedTestListener extends Listener<OrderCreatedEvent> {
   protected override maxPayloadBytes = 1024;
   readonly received: OrderCreatedEvent['data'][] = [];
   readonly invalid: string[] = [];
+  readonly dead: DeadLetter[] = [];
 
   constructor(
     bus: FakeEventBus,
     logger: ReturnType<typeof captureLogs>['logger'],
     private readonly handle: Handler = (_data, msg) => msg.ack(),
+    options: ListenerOptions = {},
   ) {
-    super(bus, { logger });
+    super(bus, { logger, ...options });
   }
 
   async onMessage(data: OrderCreatedEvent['data'], msg: EventMessage): Promise<void> {
@@ -30,6 +33,10 @@ class OrderCreatedTestListener extends Listener<OrderCreatedEvent> {
 
   protected override onInvalidMessage(reason: string): void {
     this.invalid.push(reason);
+  }
+
+  protected override onDeadLetter(letter: DeadLetter): void {
+    this.dead.push(letter);
   }
 
   /** Exposes the protected policy for the test. */
@@ -47,12 +54,16 @@ const order: OrderCreatedEvent['data'] = {
   ticket: { id: 't1', price: 20 },
 };
 
-function setup(handle?: Handler) {
+function setup(handle?: Handler, options: ListenerOptions = {}) {
   const bus = new FakeEventBus();
   const { logger, lines } = captureLogs('listener-test');
-  const listener = new OrderCreatedTestListener(bus, logger, handle);
+  const listener = new OrderCreatedTestListener(bus, logger, handle, options);
   return { bus, lines, listener };
 }
+
+const failing: Handler = () => {
+  throw new Error('database is down');
+};
 
 describe('Listener', () => {
   describe('with a valid payload', () => {
@@ -84,7 +95,7 @@ describe('Listener', () => {
     ['a status that does not exist', { ...order, status: 'lost' }, /^status: /],
     ['a payload over maxPayloadBytes', { ...order, title: 'x'.repeat(2000) }, /2\d{3} bytes, over the limit of 1024/],
   ])('with %s', (_case, payload, reason) => {
-    it('acks it without calling onMessage, and logs a warning with subject, sequence and reason', async () => {
+    it('dead-letters and acks it without calling onMessage, and logs a warning with subject, sequence and reason', async () => {
       const { bus, lines, listener } = setup();
 
       const msg = await bus.deliver(listener, payload, { sequence: 7 });
@@ -100,6 +111,23 @@ describe('Listener', () => {
         reason: expect.stringMatching(reason),
       });
       expect(listener.invalid).toEqual([warnings[0].reason]);
+      expect(bus.deadLetters).toEqual([
+        expect.objectContaining({ subject: Subjects.OrderCreated, sequence: 7, reason: warnings[0].reason }),
+      ]);
+      expect(listener.dead).toEqual(bus.deadLetters);
+    });
+  });
+
+  it('keeps the raw payload of an invalid message in its dead letter, so it can be replayed after a fix', async () => {
+    const { bus, listener } = setup();
+
+    await bus.deliver(listener, '{"id":"o1",', { sequence: 3 });
+
+    expect(bus.deadLetters[0]).toMatchObject({
+      payload: '{"id":"o1",',
+      payloadEncoding: 'utf8',
+      payloadBytes: 11,
+      truncated: false,
     });
   });
 
@@ -134,7 +162,7 @@ describe('Listener', () => {
       });
 
       const delays: unknown[] = [];
-      for (const deliveryCount of [1, 2, 3, 4, 10]) {
+      for (const deliveryCount of [1, 2, 3, 4, 9]) {
         const msg = await bus.deliver(listener, order, { deliveryCount });
         delays.push(msg.nak.mock.calls[0][0]);
       }
@@ -160,6 +188,190 @@ describe('Listener', () => {
     });
   });
 
+  describe('on the last allowed delivery', () => {
+    it('when onMessage throws, publishes a dead letter with every field, then acks', async () => {
+      const { bus, listener } = setup(failing, { maxDeliveries: 3, service: 'expiration' });
+
+      const msg = await bus.deliver(listener, order, { sequence: 12, deliveryCount: 3 });
+
+      expect(msg.nak).not.toHaveBeenCalled();
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.published).toEqual([
+        {
+          subject: DEAD_LETTER_SUBJECT,
+          msgId: 'dead-letter:listener-test:order:created:12',
+          data: {
+            subject: Subjects.OrderCreated,
+            queueGroup: 'listener-test',
+            service: 'expiration',
+            sequence: 12,
+            deliveries: 3,
+            reason: 'handler failed: database is down',
+            payload: JSON.stringify(order),
+            payloadEncoding: 'utf8',
+            payloadBytes: Buffer.byteLength(JSON.stringify(order)),
+            truncated: false,
+            failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          },
+        },
+      ]);
+      expect(listener.dead).toEqual([bus.published[0].data]);
+    });
+
+    it('logs the dead letter at error level with subject, sequence, deliveries and reason', async () => {
+      const { bus, lines, listener } = setup(failing, { maxDeliveries: 2 });
+
+      await bus.deliver(listener, order, { sequence: 5, deliveryCount: 2 });
+
+      expect(lines.filter((l) => l.level === 'error')).toEqual([
+        expect.objectContaining({
+          msg: 'event dead-lettered',
+          subject: Subjects.OrderCreated,
+          sequence: 5,
+          deliveries: 2,
+          reason: 'handler failed: database is down',
+        }),
+      ]);
+    });
+
+    it('writes the queue group as the service when no service is given', async () => {
+      const { bus, listener } = setup(failing, { maxDeliveries: 1 });
+
+      await bus.deliver(listener, order);
+
+      expect(bus.deadLetters[0].service).toBe('listener-test');
+    });
+
+    it('when onMessage naks, dead-letters it instead of bringing it back', async () => {
+      const { bus, listener } = setup((_data, msg) => msg.nak(1000), { maxDeliveries: 4 });
+
+      const msg = await bus.deliver(listener, order, { deliveryCount: 4 });
+
+      expect(msg.nak).not.toHaveBeenCalled();
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.deadLetters).toEqual([
+        expect.objectContaining({ deliveries: 4, reason: "the handler nak'ed it on delivery 4, the last allowed" }),
+      ]);
+    });
+
+    it('hands onMessage a message that still reads and acks like the delivered one', async () => {
+      const seen: EventMessage[] = [];
+      const { bus, listener } = setup(
+        (_data, msg) => {
+          seen.push(msg);
+          msg.ack();
+        },
+        { maxDeliveries: 1 },
+      );
+
+      const msg = await bus.deliver(listener, order, { sequence: 8 });
+
+      expect(seen[0].getSequence()).toBe(8);
+      expect(seen[0].getData()).toBe(JSON.stringify(order));
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.deadLetters).toEqual([]);
+    });
+
+    it('when onMessage succeeds, publishes no dead letter', async () => {
+      const { bus, listener } = setup(undefined, { maxDeliveries: 2 });
+
+      const msg = await bus.deliver(listener, order, { deliveryCount: 2 });
+
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.published).toEqual([]);
+    });
+
+    it('when the dead letter cannot be published, naks with the capped delay and does not ack', async () => {
+      const { bus, lines, listener } = setup(failing, { maxDeliveries: 10 });
+      bus.failNextPublishes(1);
+
+      const msg = await bus.deliver(listener, order, { sequence: 9, deliveryCount: 10 });
+
+      expect(msg.ack).not.toHaveBeenCalled();
+      expect(msg.nak.mock.calls).toEqual([[30_000]]);
+      expect(listener.dead).toEqual([]);
+      expect(lines.filter((l) => l.level === 'error')).toEqual([
+        expect.objectContaining({
+          msg: 'publishing the dead letter failed; the message will be redelivered',
+          sequence: 9,
+          deliveries: 10,
+          reason: 'handler failed: database is down',
+        }),
+      ]);
+    });
+  });
+
+  describe('after the last allowed delivery', () => {
+    it('dead-letters it again without calling onMessage, with the reason of the failed try', async () => {
+      const { bus, listener } = setup(failing, { maxDeliveries: 2 });
+      bus.failNextPublishes(1);
+      await bus.deliver(listener, order, { sequence: 4, deliveryCount: 2 });
+
+      const msg = await bus.deliver(listener, order, { sequence: 4, deliveryCount: 3 });
+
+      expect(listener.received).toHaveLength(1);
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.deadLetters).toEqual([
+        expect.objectContaining({ sequence: 4, deliveries: 3, reason: 'handler failed: database is down' }),
+      ]);
+    });
+
+    it('dead-letters a message that outlived its ack wait on the last delivery, without calling onMessage', async () => {
+      const { bus, listener } = setup(() => undefined, { maxDeliveries: 2 });
+
+      const msg = await bus.deliver(listener, order, { sequence: 6, deliveryCount: 3 });
+
+      expect(listener.received).toEqual([]);
+      expect(msg.ack).toHaveBeenCalledTimes(1);
+      expect(bus.deadLetters).toEqual([
+        expect.objectContaining({ sequence: 6, deliveries: 3, reason: 'delivered 3 times, more than the 2 allowed' }),
+      ]);
+    });
+
+    it('gives the reason of the last failed delivery when it is known', async () => {
+      const { bus, listener } = setup(failing, { maxDeliveries: 3 });
+      await bus.deliver(listener, order, { sequence: 2, deliveryCount: 2 });
+
+      await bus.deliver(listener, order, { sequence: 2, deliveryCount: 4 });
+
+      expect(bus.deadLetters[0].reason).toBe('handler failed: database is down');
+    });
+  });
+
+  it('redelivers a failing message up to maxDeliveries times in all, then dead-letters it once', async () => {
+    const { bus, listener } = setup(failing, { maxDeliveries: 4 });
+
+    const messages = [];
+    for (let deliveryCount = 1; deliveryCount <= 4; deliveryCount++) {
+      messages.push(await bus.deliver(listener, order, { sequence: 1, deliveryCount }));
+    }
+
+    expect(listener.received).toHaveLength(4);
+    expect(messages.map((m) => [m.nakked, m.acked])).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+      [false, true],
+    ]);
+    expect(bus.deadLetters).toHaveLength(1);
+  });
+
+  it('an onDeadLetter that throws is logged, and the message is still acked', async () => {
+    const { bus, lines, listener } = setup(failing, { maxDeliveries: 1 });
+    jest.spyOn(listener as unknown as { onDeadLetter: () => void }, 'onDeadLetter').mockImplementation(() => {
+      throw new Error('metric registry broken');
+    });
+
+    const msg = await bus.deliver(listener, order);
+
+    expect(msg.ack).toHaveBeenCalledTimes(1);
+    expect(lines.find((l) => l.msg === 'onDeadLetter failed')).toBeDefined();
+  });
+
+  it.each([0, 1.5, -2])('refuses maxDeliveries %p', (maxDeliveries) => {
+    expect(() => setup(undefined, { maxDeliveries })).toThrow(RangeError);
+  });
+
   it('subscribes once, with its subject, queue group, ack wait and max in flight', async () => {
     const { bus, listener } = setup();
 
@@ -167,7 +379,13 @@ describe('Listener', () => {
     await listener.listen();
 
     expect(bus.subscriptionSpecs).toEqual([
-      { subject: Subjects.OrderCreated, queueGroupName: 'listener-test', ackWait: 5000, maxInFlight: 1 },
+      {
+        subject: Subjects.OrderCreated,
+        queueGroupName: 'listener-test',
+        ackWait: 5000,
+        maxInFlight: 1,
+        maxDeliveries: 10,
+      },
     ]);
   });
 

@@ -72,6 +72,19 @@ describe('createShutdown', () => {
     expect(exit).toHaveBeenCalledTimes(1);
   });
 
+  it('exits with the code it is given, logging the reason as an error, and the first call decides', async () => {
+    const { shutdown, exit, lines } = setup([{ name: 'nats', run: () => undefined }]);
+
+    await Promise.all([shutdown('event bus lost', 1), shutdown('SIGTERM')]);
+
+    expect(exit.mock.calls).toEqual([[1]]);
+    expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({
+      level: 'error',
+      reason: 'event bus lost',
+      exitCode: 1,
+    });
+  });
+
   it('logs the reason it was given', async () => {
     const { shutdown, lines } = setup([]);
 

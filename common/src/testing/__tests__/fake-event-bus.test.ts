@@ -4,7 +4,7 @@ import { Publisher } from '../../events/publisher';
 import { Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
 import type { PaymentCreatedEvent } from '../../events/payment-created-event';
-import { FakeEventBus, FakeMessage, createSpy } from '..';
+import { FakeEventBus, FakeMessage, createSpy, waitFor } from '..';
 
 class ExpirationListener extends Listener<ExpirationCompleteEvent> {
   subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
@@ -103,6 +103,47 @@ describe('FakeEventBus', () => {
     expect(bus.published).toHaveLength(1);
   });
 
+  it('downForMs is 0 while connected and grows from the moment setConnected(false) is called', async () => {
+    const bus = new FakeEventBus();
+    const before = bus.downForMs();
+
+    bus.setConnected(false);
+    await waitFor(() => bus.downForMs() >= 20, 'downForMs to grow');
+    bus.setConnected(true);
+
+    expect(before).toBe(0);
+    expect(bus.downForMs()).toBe(0);
+  });
+
+  it('loseConnection calls each onLost callback once, even one registered afterwards, and stays down', async () => {
+    const bus = new FakeEventBus();
+    const early: Error[] = [];
+    const late: Error[] = [];
+    bus.onLost((err) => early.push(err));
+    const err = new Error('gone');
+
+    bus.loseConnection(err);
+    bus.loseConnection(new Error('again'));
+    bus.onLost((e) => late.push(e));
+    bus.setConnected(true);
+    await waitFor(() => late.length === 1, 'the late callback');
+
+    expect(early).toEqual([err]);
+    expect(late).toEqual([err]);
+    expect(bus.isConnected()).toBe(false);
+  });
+
+  it('deadLetters lists what listeners dead-lettered', async () => {
+    const bus = new FakeEventBus();
+    const listener = new ExpirationListener(bus, 'orders-service');
+
+    await bus.deliver(listener, '{bad', { sequence: 4 });
+
+    expect(bus.deadLetters).toEqual([
+      expect.objectContaining({ subject: Subjects.ExpirationComplete, sequence: 4, payload: '{bad' }),
+    ]);
+  });
+
   it('emit delivers to one member of each queue group subscribed to the subject', async () => {
     const bus = new FakeEventBus();
     const ordersA = new ExpirationListener(bus, 'orders-service');
@@ -135,7 +176,13 @@ describe('FakeEventBus', () => {
     await listener.listen();
 
     expect(bus.subscriptionSpecs).toEqual([
-      { subject: Subjects.ExpirationComplete, queueGroupName: 'orders-service', ackWait: 5000, maxInFlight: 1 },
+      {
+        subject: Subjects.ExpirationComplete,
+        queueGroupName: 'orders-service',
+        ackWait: 5000,
+        maxInFlight: 1,
+        maxDeliveries: 10,
+      },
     ]);
     await bus.close();
     expect(bus.subscriptionSpecs).toEqual([]);
