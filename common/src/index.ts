@@ -39,7 +39,14 @@ export { StreamSubjectsOverlapError } from './bus/stream-subjects-overlap-error'
 export * from './config/config-error';
 export * from './config/env';
 export * from './config/event-bus-config';
-export { envDuration, parseDuration, formatDuration, type EnvDurationOptions } from './config/env-duration';
+export {
+  envDuration,
+  envDurationSeconds,
+  parseDuration,
+  formatDuration,
+  type EnvDurationOptions,
+  type EnvDurationSecondsOptions,
+} from './config/env-duration';
 export { envByteSize, parseByteSize, type EnvByteSizeOptions } from './config/env-byte-size';
 export {
   DEFAULT_MAX_DELIVERIES,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envOptionalString } from './env';
+import { blankToUndefined, envOptionalString } from './env';
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -67,4 +67,49 @@ export function envDuration(options: EnvDurationOptions) {
     }
     return ms;
   });
+}
+
+/** Options of {@link envDurationSeconds}. */
+export interface EnvDurationSecondsOptions {
+  /**
+   * The smallest duration allowed, in seconds.
+   *
+   * @defaultValue 1
+   */
+  min?: number;
+  /** Makes the variable optional: unset or blank reads as undefined. */
+  optional?: boolean;
+}
+
+/**
+ * A duration variable, read as whole seconds: a number of seconds (`3600`) or
+ * a number with a unit, `s`, `m`, `h` or `d` (`60m`, `1h`, `7d`). Unlike
+ * {@link envDuration} it has no default, and it may be optional.
+ *
+ * @param options - the minimum, and whether it may be unset
+ */
+export function envDurationSeconds(
+  options: EnvDurationSecondsOptions & { optional: true },
+): z.ZodType<number | undefined>;
+export function envDurationSeconds(options?: EnvDurationSecondsOptions & { optional?: false }): z.ZodType<number>;
+export function envDurationSeconds(options: EnvDurationSecondsOptions = {}): z.ZodType<number | undefined> {
+  const min = options.min ?? 1;
+  const base = z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms % 1_000 !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a number of seconds or a duration such as 90s, 15m, 1h or 7d',
+        });
+        return z.NEVER;
+      }
+      if (ms / 1_000 < min) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${min} seconds` });
+        return z.NEVER;
+      }
+      return ms / 1_000;
+    });
+  return z.preprocess(blankToUndefined, options.optional ? base.optional() : base);
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from './config-error';
 
 // Kubernetes and shells both produce empty variables; they mean "not set".
-const blankToUndefined = (value: unknown): unknown =>
+/** Unset and blank both read as "not given". */
+export const blankToUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 const required = {
@@ -108,61 +109,6 @@ export function envUrl(protocols: readonly string[]) {
         }
       }, message),
   );
-}
-
-const DURATION_UNITS = { s: 1, m: 60, h: 60 * 60, d: 24 * 60 * 60 } as const;
-const DURATION = /^(\d+)\s*([smhd])?$/;
-const DURATION_FORMAT = 'must be a number of seconds or a duration such as 90s, 15m, 1h or 7d';
-
-/**
- * Reads `3600`, `3600s`, `60m`, `1h` or `7d` as seconds.
- *
- * @returns the seconds, or undefined when the value is not such a duration
- */
-function parseDurationSeconds(value: string): number | undefined {
-  const match = DURATION.exec(value.trim());
-  if (!match) return undefined;
-  const seconds = Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS];
-  return Number.isSafeInteger(seconds) ? seconds : undefined;
-}
-
-/** Options of {@link envDurationSeconds}. */
-export interface EnvDurationOptions {
-  /**
-   * The smallest duration allowed, in seconds.
-   *
-   * @defaultValue 1
-   */
-  min?: number;
-  /** Makes the variable optional: unset or blank reads as undefined. */
-  optional?: boolean;
-}
-
-/**
- * A duration variable, read as whole seconds: a number of seconds (`3600`) or
- * a number with a unit, `s`, `m`, `h` or `d` (`60m`, `1h`, `7d`).
- *
- * @param options - the minimum, and whether it may be unset
- */
-export function envDurationSeconds(options: EnvDurationOptions & { optional: true }): z.ZodType<number | undefined>;
-export function envDurationSeconds(options?: EnvDurationOptions & { optional?: false }): z.ZodType<number>;
-export function envDurationSeconds(options: EnvDurationOptions = {}): z.ZodType<number | undefined> {
-  const min = options.min ?? 1;
-  const base = z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .transform((value, ctx) => {
-      const seconds = parseDurationSeconds(value);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
-        return z.NEVER;
-      }
-      if (seconds < min) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${min} seconds` });
-        return z.NEVER;
-      }
-      return seconds;
-    });
-  return z.preprocess(blankToUndefined, options.optional ? base.optional() : base);
 }
 
 /** `LOG_LEVEL`: a pino level, `info` by default. */

@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../config-error';
-import {
-  envDurationSeconds,
-  envEnum,
-  envInt,
-  envLogLevel,
-  envOptionalString,
-  envPort,
-  envString,
-  envUrl,
-  loadConfig,
-} from '../env';
+import { envEnum, envInt, envLogLevel, envOptionalString, envPort, envString, envUrl, loadConfig } from '../env';
+import { envDurationSeconds } from '../env-duration';
 
 /** The first problem of parsing `value` with `schema`, or undefined when it passes. */
 function problemOf(schema: z.ZodType, value: unknown): string | undefined {
