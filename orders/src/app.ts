@@ -1,4 +1,10 @@
-import { NotFoundError, createCurrentUser, createErrorHandler, createHealthRouter } from '@grider-ms-tickets/common';
+import {
+  NotFoundError,
+  busLiveness,
+  createCurrentUser,
+  createErrorHandler,
+  createHealthRouter,
+} from '@grider-ms-tickets/common';
 import cookieSession from 'cookie-session';
 import express, { type Express } from 'express';
 import { createDeleteOrderRouter } from './routes/delete';
@@ -8,7 +14,14 @@ import type { RouteDependencies } from './routes/route-dependencies';
 import { createShowOrderRouter } from './routes/show';
 
 /** What {@link createApp} is built with. */
-export type AppOptions = RouteDependencies;
+export interface AppOptions extends RouteDependencies {
+  /**
+   * How long the bus may be down before `/healthz` fails: `config.eventBus.downGraceMs`.
+   *
+   * @defaultValue 60000
+   */
+  busDownGraceMs?: number;
+}
 
 /**
  * The express app of the orders service, without `listen`: `/healthz`,
@@ -18,7 +31,7 @@ export type AppOptions = RouteDependencies;
  * @returns the app
  */
 export function createApp(options: AppOptions): Express {
-  const { store, bus, config, logger, metrics } = options;
+  const { store, bus, config, logger, metrics, busDownGraceMs = 60_000 } = options;
   const app = express();
   // Says nothing about the stack to whoever probes it.
   app.disable('x-powered-by');
@@ -26,7 +39,13 @@ export function createApp(options: AppOptions): Express {
   // count rather than `true`: with `true` any client could claim any address
   // or protocol by sending the headers itself.
   app.set('trust proxy', config.trustProxyHops);
-  app.use(createHealthRouter({ checks: { store: () => store.isReady(), nats: () => bus.isConnected() } }));
+  app.use(
+    createHealthRouter({
+      checks: { store: () => store.isReady(), nats: () => bus.isConnected() },
+      // Alive while NATS is down for less than the grace: the client reconnects by itself.
+      liveness: { nats: busLiveness(bus, busDownGraceMs) },
+    }),
+  );
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());

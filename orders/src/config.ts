@@ -41,8 +41,6 @@ export const ordersEnvSchema = withEventBusRules(
     /** The proxies in front of the service whose X-Forwarded-* headers are believed: the ingress. */
     TRUST_PROXY_HOPS: envInt({ min: 0, max: 100, default: 1 }),
     EXPIRATION_WINDOW_SECONDS: envInt({ min: 1, default: 15 * 60 }),
-    /** After this many deliveries of an expiration:complete for an unknown order, it is logged and dropped. */
-    EXPIRATION_MAX_DELIVERIES: envInt({ min: 1, default: 10 }),
     /** How often the sweeper looks for overdue orders and owed events. */
     ORDERS_SWEEP_INTERVAL_SECONDS: envInt({ min: 1, default: 30 }),
     /** How long after its expiresAt an unpaid order is left to the expiration service before the sweeper cancels it. */
@@ -73,7 +71,6 @@ export interface OrdersConfig {
   store: { kind: 'mongo'; uri: string } | { kind: 'memory' };
   port: number;
   expirationWindowSeconds: number;
-  expirationMaxDeliveries: number;
   sweepIntervalSeconds: number;
   expirationGraceSeconds: number;
   shutdownTimeoutSeconds: number;
@@ -106,7 +103,6 @@ export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env): OrdersCo
     store: e.ORDERS_STORE === 'mongo' ? { kind: 'mongo', uri: e.MONGO_URI as string } : { kind: 'memory' },
     port: e.PORT,
     expirationWindowSeconds: e.EXPIRATION_WINDOW_SECONDS,
-    expirationMaxDeliveries: e.EXPIRATION_MAX_DELIVERIES,
     sweepIntervalSeconds: e.ORDERS_SWEEP_INTERVAL_SECONDS,
     expirationGraceSeconds: e.EXPIRATION_GRACE_SECONDS,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,

@@ -71,11 +71,11 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     steps.unshift({ name: 'nats', run: () => bus.close() });
     logger.info({ kind: bus.kind }, 'connected to the event bus');
 
-    const listenerOptions = { store, logger, metrics };
+    const listenerOptions = { store, logger, metrics, maxDeliveries: config.eventBus.maxDeliveries, service: 'orders' };
     const listeners = [
       new TicketCreatedListener(bus, listenerOptions),
       new TicketUpdatedListener(bus, listenerOptions),
-      new ExpirationCompleteListener(bus, { ...listenerOptions, maxDeliveries: config.expirationMaxDeliveries }),
+      new ExpirationCompleteListener(bus, listenerOptions),
       new PaymentCreatedListener(bus, listenerOptions),
     ];
     steps.unshift({ name: 'listeners', run: () => Promise.all(listeners.map((l) => l.close())) });
@@ -93,13 +93,16 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     steps.unshift({ name: 'sweeper', run: () => sweeper.stop() });
     sweeper.start();
 
-    const app = createApp({ store, bus, config, logger, metrics });
+    const app = createApp({ store, bus, config, logger, metrics, busDownGraceMs: config.eventBus.downGraceMs });
     const server = await startHttpServer(app, config.port);
     steps.unshift({ name: 'http', run: () => closeHttpServer(server) });
     const port = (server.address() as AddressInfo).port;
     logger.info({ port }, 'listening');
 
     const shutdown = createShutdown(steps, { logger, exit, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
+    // A transport that can't come back ends the process with 1, and Kubernetes
+    // restarts the pod: better than a pod that looks alive and hears nothing.
+    bus.onLost((err) => void shutdown(`event bus lost: ${err.message}`, 1));
     return { server, port, store, bus, metrics, sweeper, shutdown: (reason = 'requested') => shutdown(reason) };
   } catch (err) {
     for (const step of steps) {

@@ -5,7 +5,9 @@ describe('the app', () => {
   it('answers /healthz while the process runs', async () => {
     const { app } = buildTestApp();
 
-    await request(app).get('/healthz').expect(200, { status: 'ok' });
+    await request(app)
+      .get('/healthz')
+      .expect(200, { status: 'ok', checks: { nats: 'ok' } });
   });
 
   it('is ready when the store and NATS are', async () => {
@@ -23,6 +25,23 @@ describe('the app', () => {
     const res = await request(app).get('/readyz').expect(503);
 
     expect(res.body.checks).toEqual({ store: 'ok', nats: 'failing' });
+  });
+
+  it('stays alive while NATS is down for less than the grace, and fails /healthz after it', async () => {
+    jest.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { app, bus } = buildTestApp({}, { busDownGraceMs: 60_000 });
+      bus.setConnected(false);
+
+      jest.setSystemTime(Date.now() + 59_000);
+      await request(app).get('/healthz').expect(200);
+      jest.setSystemTime(Date.now() + 2_000);
+      const res = await request(app).get('/healthz').expect(503);
+
+      expect(res.body.checks).toEqual({ nats: 'failing' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('answers 404 for a route it does not have', async () => {

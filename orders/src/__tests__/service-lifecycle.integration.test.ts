@@ -67,6 +67,17 @@ describe('the orders service: sweeper and shutdown', () => {
     await cancelled.close();
   });
 
+  it('when its NATS connection is closed for good, shuts down and exits 1 so that Kubernetes restarts it', async () => {
+    const exits: number[] = [];
+    const service = await start(configOf(), { logger: quiet, exit: (code) => exits.push(code) });
+
+    // Closed under the bus, as when the client gives up reconnecting.
+    await (service.bus as JetStreamBus).connection.close();
+
+    await waitFor(() => exits.length > 0 || undefined, 'exit');
+    expect(exits).toEqual([1]);
+  });
+
   it('warns at start-up about a short JWT_KEY, and stops HTTP, then the sweeper, then the listeners, NATS and the store', async () => {
     const { logger, lines } = captureLogs();
     const service = await start(configOf(), { logger });

@@ -24,14 +24,19 @@ export interface TestApp {
 
 /**
  * @param config - settings that differ from the tests' defaults
+ * @param options - app options beyond the config, such as the bus's down grace
  * @returns a fresh app with its own store, bus and metrics
  */
-export function buildTestApp(config: Partial<AppOptions['config']> = {}): TestApp {
+export function buildTestApp(
+  config: Partial<AppOptions['config']> = {},
+  options: Pick<AppOptions, 'busDownGraceMs'> = {},
+): TestApp {
   const store = new MemoryOrdersStore();
   const bus = new FakeEventBus();
   const metrics = new OrdersMetrics();
   const { logger, lines } = captureLogs();
   const app = createApp({
+    ...options,
     store,
     bus,
     logger,

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_DELIVERIES,
   Listener,
   Subjects,
   type EventClient,
@@ -11,16 +12,10 @@ import type { OrdersMetrics } from '../../metrics';
 import type { OrdersStore } from '../../store';
 import type { OrderChangeListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
+import { UnknownOrderError } from './unknown-order-error';
 
 /** Options of an {@link ExpirationCompleteListener}. */
-export interface ExpirationCompleteListenerOptions extends OrderChangeListenerOptions {
-  /**
-   * After this many deliveries, an event for an unknown order is logged and
-   * acked, and so is one whose order:cancelled could not be published (it
-   * stays owed, for the sweeper).
-   */
-  maxDeliveries: number;
-}
+export type ExpirationCompleteListenerOptions = OrderChangeListenerOptions;
 
 /**
  * Cancels an order whose reservation window has ended, unless it is complete
@@ -33,9 +28,10 @@ export interface ExpirationCompleteListenerOptions extends OrderChangeListenerOp
  *   when it owes nothing; acked. This heals a publish that failed after the
  *   save: the course's listener published nothing on the redelivery, and the
  *   ticket stayed reserved for ever.
- * - unknown: not acked, so it comes back; after `maxDeliveries` it is logged
- *   as an error and acked. The course threw here, which killed the NATS
- *   Streaming client (nats-io/stan.js#200).
+ * - unknown: throws {@link UnknownOrderError}; the base class retries it with
+ *   backoff and dead-letters it after the last delivery. (The course threw
+ *   too, but its throw escaped and killed the NATS Streaming client,
+ *   nats-io/stan.js#200.)
  *
  * When the publish fails, the cancel is saved and the event stays owed, so the
  * sweeper would publish it; the message is not acked all the same, because
@@ -49,21 +45,21 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
   queueGroupName = queueGroupName;
   private readonly store: OrdersStore;
   private readonly metrics: OrdersMetrics;
+  /** The same limit the base class applies (`EVENT_MAX_DELIVERIES`). */
   private readonly maxDeliveries: number;
 
   constructor(client: EventClient, options: ExpirationCompleteListenerOptions) {
     super(client, options);
     this.store = options.store;
     this.metrics = options.metrics;
-    this.maxDeliveries = options.maxDeliveries;
+    this.maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
   }
 
   async onMessage(data: ExpirationCompleteEvent['data'], msg: EventMessage): Promise<void> {
     const order = await this.store.orders.findById(data.orderId);
-    if (!order) {
-      this.unknownOrder(data.orderId, msg);
-      return;
-    }
+    // Thrown, so the base class retries it with backoff and, past the last
+    // delivery, dead-letters it: an operator can replay it once the order exists.
+    if (!order) throw new UnknownOrderError(data.orderId);
     const outcome = await cancelOrder(this.domain(), order, { reason: 'expiration', republishWhenCancelled: true });
     if (outcome.kind !== 'complete' && !outcome.published) {
       // The failure was logged and counted by the use-case; the event is owed.
@@ -82,22 +78,5 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
 
   private domain(): DomainDependencies {
     return { store: this.store, bus: this.client, logger: this.logger, metrics: this.metrics };
-  }
-
-  private unknownOrder(orderId: string, msg: EventMessage): void {
-    const deliveries = msg.getDeliveryCount();
-    if (deliveries >= this.maxDeliveries) {
-      this.logger.error(
-        { orderId, deliveries, sequence: msg.getSequence() },
-        'expiration:complete for an unknown order; giving up and acking',
-      );
-      msg.ack();
-      return;
-    }
-    this.logger.warn(
-      { orderId, deliveries, maxDeliveries: this.maxDeliveries },
-      'expiration:complete for an unknown order; it will be redelivered',
-    );
-    msg.nak(this.retryDelay(deliveries));
   }
 }

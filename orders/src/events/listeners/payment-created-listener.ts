@@ -10,6 +10,7 @@ import type { OrdersMetrics } from '../../metrics';
 import type { OrdersStore } from '../../store';
 import type { OrderChangeListenerOptions } from './orders-listener-options';
 import { queueGroupName } from './queue-group-name';
+import { UnknownOrderError } from './unknown-order-error';
 
 /**
  * Marks a paid order complete; a complete order is never cancelled. The rules,
@@ -29,12 +30,9 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
 
   async onMessage(data: PaymentCreatedEvent['data'], msg: EventMessage): Promise<void> {
     const order = await this.store.orders.findById(data.orderId);
-    if (!order) {
-      const deliveries = msg.getDeliveryCount();
-      this.logger.warn({ orderId: data.orderId, deliveries }, 'payment for an unknown order; it will be redelivered');
-      msg.nak(this.retryDelay(deliveries));
-      return;
-    }
+    // Retried with backoff by the base class, then dead-lettered: a payment
+    // must never be dropped silently.
+    if (!order) throw new UnknownOrderError(data.orderId);
     const deps = { store: this.store, logger: this.logger, metrics: this.metrics };
     await completeOrder(deps, order, { id: data.id, stripeId: data.stripeId });
     msg.ack();

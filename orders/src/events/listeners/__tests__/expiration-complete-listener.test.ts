@@ -143,14 +143,20 @@ describe('ExpirationCompleteListener', () => {
     expect(bus.published).toEqual([]);
   });
 
-  it('after the last allowed delivery of an unknown order, logs an error and acks', async () => {
-    const { bus, listener, logs } = await setup();
+  it('after the last allowed delivery of an unknown order, dead-letters it and acks', async () => {
+    const { bus, listener } = await setup();
     const orderId = newObjectId();
 
     const msg = await bus.deliver(listener, { orderId }, { deliveryCount: MAX_DELIVERIES });
 
     expect(msg.ack).toHaveBeenCalled();
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', orderId, deliveries: MAX_DELIVERIES }));
+    expect(bus.deadLetters).toEqual([
+      expect.objectContaining({
+        subject: Subjects.ExpirationComplete,
+        deliveries: MAX_DELIVERIES,
+        reason: expect.stringContaining(`order ${orderId} is unknown here`),
+      }),
+    ]);
   });
 
   it('does not ack when a payment completes the order between its load and its save', async () => {
