@@ -18,8 +18,9 @@ import type { LevelWithSilent } from 'pino';
  * how long a completed job and a cancellation are remembered. A shorter one
  * lets a duplicate or late order:created schedule a second expiration, and lets
  * an order:cancelled that arrived before its order:created be forgotten, so the
- * order would expire after all. An hour covers the redeliveries of a NATS
- * outage or a slow consumer by far.
+ * order would expire after all. An hour is far beyond the listeners' ack wait
+ * (30 s) and redelivery backoff (at most 30 s), so only an outage of the
+ * consumers longer than the window can still bring a copy too late.
  */
 export const MIN_RETENTION_SECONDS = 3600;
 
