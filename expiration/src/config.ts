@@ -13,6 +13,17 @@ import {
 } from '@grider-ms-tickets/common';
 import type { LevelWithSilent } from 'pino';
 
+/**
+ * The shortest EXPIRATION_RETENTION_SECONDS accepted: one hour. The window is
+ * how long a completed job and a cancellation are remembered. A shorter one
+ * lets a duplicate or late order:created schedule a second expiration, and lets
+ * an order:cancelled that arrived before its order:created be forgotten, so the
+ * order would expire after all. An hour is far beyond the listeners' ack wait
+ * (30 s) and redelivery backoff (at most 30 s), so only an outage of the
+ * consumers longer than the window can still bring a copy too late.
+ */
+export const MIN_RETENTION_SECONDS = 3600;
+
 /** The environment of the expiration service. Every variable is read here and nowhere else. */
 export const expirationEnvSchema = withEventBusRules(
   z.object({
@@ -20,6 +31,12 @@ export const expirationEnvSchema = withEventBusRules(
     REDIS_HOST: envString(),
     REDIS_PORT: envPort(6379),
     REDIS_PASSWORD: envOptionalString(),
+    /**
+     * How long a command on the general Redis connection (adds, checks,
+     * PING) waits for an answer, so that a hung Redis fails readiness and the
+     * handler (the message comes back) instead of hanging for ever.
+     */
+    REDIS_COMMAND_TIMEOUT_MS: envInt({ min: 100, default: 5_000 }),
     /** Bull's key prefix; tests give each run its own. */
     QUEUE_PREFIX: envString({ default: 'bull' }),
     EXPIRATION_CONCURRENCY: envInt({ min: 1, max: 10_000, default: 50 }),
@@ -28,8 +45,13 @@ export const expirationEnvSchema = withEventBusRules(
     /** The first retry's delay; each retry doubles it, up to EXPIRATION_BACKOFF_MAX_MS. */
     EXPIRATION_BACKOFF_MS: envInt({ min: 1, default: 1_000 }),
     EXPIRATION_BACKOFF_MAX_MS: envInt({ min: 1, default: 60_000 }),
-    /** How long a completed job is kept, so that a late duplicate order:created is recognised. */
-    EXPIRATION_RETENTION_SECONDS: envInt({ min: 0, default: 24 * 60 * 60 }),
+    /** How long a completed job and a cancellation are remembered; see MIN_RETENTION_SECONDS. */
+    EXPIRATION_RETENTION_SECONDS: envInt({ default: 24 * 60 * 60 }).refine(
+      (seconds) => seconds >= MIN_RETENTION_SECONDS,
+      `must be at least ${MIN_RETENTION_SECONDS}: it is how long a completed job and a cancellation are remembered, ` +
+        'and a shorter window lets a duplicate or late order:created schedule a second expiration and forgets an ' +
+        'order:cancelled that arrived before its order:created',
+    ),
     HEALTH_PORT: envPort(8080),
     LOG_LEVEL: envLogLevel(),
   }),
@@ -38,7 +60,7 @@ export const expirationEnvSchema = withEventBusRules(
 /** The validated settings of the expiration service. */
 export interface ExpirationConfig {
   eventBus: EventBusConfig;
-  redis: { host: string; port: number; password?: string };
+  redis: { host: string; port: number; password?: string; commandTimeoutMs: number };
   queuePrefix: string;
   concurrency: number;
   publishAttempts: number;
@@ -60,7 +82,12 @@ export function loadExpirationConfig(env: NodeJS.ProcessEnv = process.env): Expi
   const e = loadConfig(expirationEnvSchema, env);
   return {
     eventBus: eventBusConfig(e),
-    redis: { host: e.REDIS_HOST, port: e.REDIS_PORT, password: e.REDIS_PASSWORD },
+    redis: {
+      host: e.REDIS_HOST,
+      port: e.REDIS_PORT,
+      password: e.REDIS_PASSWORD,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    },
     queuePrefix: e.QUEUE_PREFIX,
     concurrency: e.EXPIRATION_CONCURRENCY,
     publishAttempts: e.EXPIRATION_PUBLISH_ATTEMPTS,

@@ -9,6 +9,7 @@
  */
 import Bull, { type QueueOptions } from 'bull';
 import Redis from 'ioredis';
+import { expirationJobId } from '../../../expiration/src/queues/expiration-job-id';
 import { ownCpuMs } from '../lib/cpu';
 import { newOrderId } from '../lib/orders';
 import { deletePrefix } from '../lib/redis-tools';
@@ -35,12 +36,10 @@ async function run(autoPipelining: boolean): Promise<void> {
       while (next < ids.length) {
         const orderId = ids[next++];
         if ((await client.zscore(cancelled, orderId)) !== null) continue;
-        if (await queue.getJob(orderId)) continue;
+        const jobId = expirationJobId(orderId);
+        if (await queue.getJob(jobId)) continue;
         const now = Date.now();
-        await queue.add(
-          { orderId },
-          { jobId: orderId, delay: due - now, attempts: 50, removeOnComplete: { age: 86_400 } },
-        );
+        await queue.add({ orderId }, { jobId, delay: due - now, attempts: 50, removeOnComplete: { age: 86_400 } });
       }
     }),
   );

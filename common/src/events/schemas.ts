@@ -8,7 +8,40 @@ import type { OrderCancelledEvent } from './order-cancelled-event';
 import type { ExpirationCompleteEvent } from './expiration-complete-event';
 import type { PaymentCreatedEvent } from './payment-created-event';
 
-const id = z.string().min(1, 'must be a non-empty string');
+/**
+ * The format of every id an event carries (order, ticket, user, payment):
+ * letters, digits, `_` and `-`, 1 to 64 characters. MongoDB ObjectIds (24
+ * hex digits) and UUIDs pass. Services put ids in Redis keys, job ids and
+ * log lines, so an id never carries a separator (`:`), a glob (`*`), a path
+ * (`/`), a hash tag (`{}`) or white space. The format alone does not make an
+ * id safe as a key (`wait` passes): a service still puts its own namespace in
+ * front of it.
+ */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The message of an id that breaks {@link EVENT_ID_PATTERN}. */
+export const EVENT_ID_RULE = 'must be 1 to 64 letters, digits, "_" or "-"';
+
+/**
+ * Whether a value is an id an event may carry.
+ *
+ * @param value - anything
+ * @returns true when it is a string matching {@link EVENT_ID_PATTERN}
+ */
+export function isEventId(value: unknown): value is string {
+  return typeof value === 'string' && EVENT_ID_PATTERN.test(value);
+}
+
+/** The longest Stripe id accepted: Stripe says the ids it generates never exceed 255 characters. */
+export const STRIPE_ID_MAX_LENGTH = 255;
+
+const id = z.string().regex(EVENT_ID_PATTERN, EVENT_ID_RULE);
+// Stripe's own ids (ch_…, pi_…): not ours to constrain beyond a bound, and no
+// service uses them as a key.
+const stripeId = z
+  .string()
+  .min(1, 'must be a non-empty string')
+  .max(STRIPE_ID_MAX_LENGTH, `must be at most ${STRIPE_ID_MAX_LENGTH} characters`);
 const version = z.number().int().nonnegative();
 const price = z.number().finite().nonnegative();
 
@@ -47,7 +80,7 @@ const expirationComplete = z.object({
 const paymentCreated = z.object({
   id,
   orderId: id,
-  stripeId: id,
+  stripeId,
 }) satisfies z.ZodType<PaymentCreatedEvent['data']>;
 
 /**

@@ -1,8 +1,8 @@
 import { ConfigError } from '@grider-ms-tickets/common';
-import { loadExpirationConfig } from '../config';
+import { MIN_RETENTION_SECONDS, loadExpirationConfig } from '../config';
 
 describe('loadExpirationConfig', () => {
-  it('applies the defaults: stan, Redis port 6379, concurrency 50, HTTP on 8080, 24 h retention', () => {
+  it('applies the defaults: stan, Redis port 6379 with a 5 s command timeout, concurrency 50, HTTP on 8080, 24 h retention', () => {
     const config = loadExpirationConfig({
       NATS_URL: 'http://nats-srv:4222',
       NATS_CLUSTER_ID: 'ticketing',
@@ -16,7 +16,12 @@ describe('loadExpirationConfig', () => {
       clusterId: 'ticketing',
       clientId: 'expiration-1',
     });
-    expect(config.redis).toEqual({ host: 'expiration-redis-srv', port: 6379, password: undefined });
+    expect(config.redis).toEqual({
+      host: 'expiration-redis-srv',
+      port: 6379,
+      password: undefined,
+      commandTimeoutMs: 5_000,
+    });
     expect(config.concurrency).toBe(50);
     expect(config.healthPort).toBe(8080);
     expect(config.retentionSeconds).toBe(24 * 60 * 60);
@@ -35,6 +40,43 @@ describe('loadExpirationConfig', () => {
     expect(config.redis.password).toBe('s3cret');
   });
 
+  it('reads the Redis command timeout and refuses one under 100 ms', () => {
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', REDIS_HOST: 'redis' };
+
+    expect(loadExpirationConfig({ ...env, REDIS_COMMAND_TIMEOUT_MS: '250' }).redis.commandTimeoutMs).toBe(250);
+    expect(() => loadExpirationConfig({ ...env, REDIS_COMMAND_TIMEOUT_MS: '99' })).toThrow(
+      /REDIS_COMMAND_TIMEOUT_MS: must be an integer of at least 100/,
+    );
+  });
+
+  it('accepts a retention of one hour or more', () => {
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', REDIS_HOST: 'redis' };
+
+    expect(loadExpirationConfig({ ...env, EXPIRATION_RETENTION_SECONDS: String(MIN_RETENTION_SECONDS) })).toMatchObject(
+      { retentionSeconds: 3600 },
+    );
+  });
+
+  it.each(['3599', '0', '-1'])('refuses a retention of %s seconds, saying why a short window is unsafe', (value) => {
+    let error: unknown;
+    try {
+      loadExpirationConfig({
+        EVENT_BUS: 'jetstream',
+        NATS_URL: 'nats://nats:4222',
+        REDIS_HOST: 'redis',
+        EXPIRATION_RETENTION_SECONDS: value,
+      });
+    } catch (err) {
+      error = err;
+    }
+
+    expect(error).toBeInstanceOf(ConfigError);
+    const [problem] = (error as ConfigError).problems;
+    expect(problem).toMatch(/^EXPIRATION_RETENTION_SECONDS: must be at least 3600: /);
+    expect(problem).toContain('a second expiration');
+    expect(problem).toContain('order:cancelled that arrived before its order:created');
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {
@@ -44,6 +86,8 @@ describe('loadExpirationConfig', () => {
         REDIS_PORT: '99999',
         EXPIRATION_CONCURRENCY: 'lots',
         HEALTH_PORT: '-1',
+        REDIS_COMMAND_TIMEOUT_MS: '10',
+        EXPIRATION_RETENTION_SECONDS: '60',
       });
     } catch (err) {
       error = err;
@@ -59,6 +103,8 @@ describe('loadExpirationConfig', () => {
       'REDIS_PORT',
       'EXPIRATION_CONCURRENCY',
       'HEALTH_PORT',
+      'REDIS_COMMAND_TIMEOUT_MS',
+      'EXPIRATION_RETENTION_SECONDS',
     ]) {
       expect(problems).toContain(name);
     }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Publisher, Subjects, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import { expirationJobId } from '../queues/expiration-job-id';
 import { startExpirationService, type ExpirationService } from '../service';
 import { NatsServerProcess } from '../test/child-process';
 import {
@@ -53,7 +54,7 @@ describe('the expiration service when NATS is unreachable at fire time', () => {
     buses.push(publisherBus);
     const order = orderCreated(inMs(1_500));
     await new OrderCreatedPublisher(publisherBus).publish(order);
-    await waitFor(() => service?.expirations.queue.getJob(order.id), 'the job to be stored');
+    await waitFor(() => service?.expirations.queue.getJob(expirationJobId(order.id)), 'the job to be stored');
 
     await nats?.stop('SIGKILL');
     await waitFor(
@@ -61,7 +62,7 @@ describe('the expiration service when NATS is unreachable at fire time', () => {
       'a publish to fail while NATS is down',
       { timeoutMs: 30_000 },
     );
-    const job = await service.expirations.queue.getJob(order.id);
+    const job = await service.expirations.queue.getJob(expirationJobId(order.id));
     expect(await job?.isCompleted()).toBe(false);
     nats = await NatsServerProcess.start(port, storeDir);
     const readerBus = await connectTestBus(names, natsUrl);
@@ -71,7 +72,7 @@ describe('the expiration service when NATS is unreachable at fire time', () => {
     await collector.waitForAll([order.id], 60_000);
 
     await waitFor(
-      async () => (await service?.expirations.queue.getJob(order.id))?.isCompleted(),
+      async () => (await service?.expirations.queue.getJob(expirationJobId(order.id)))?.isCompleted(),
       'the job to complete',
     );
     // Give a second copy, if any, the time to arrive before counting.

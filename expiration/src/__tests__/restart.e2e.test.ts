@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { Publisher, Subjects, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import { expirationJobId } from '../queues/expiration-job-id';
 import { ServiceProcess } from '../test/child-process';
 import {
   ExpirationCollector,
@@ -38,7 +39,7 @@ describe('the expiration service as a process', () => {
   }
 
   const jobStored = async (orderId: string) =>
-    (await redis.exists(`${names.queuePrefix}:order:expiration:${orderId}`)) === 1;
+    (await redis.exists(`${names.queuePrefix}:order:expiration:${expirationJobId(orderId)}`)) === 1;
 
   beforeAll(async () => {
     bus = await connectTestBus(names);

@@ -6,6 +6,7 @@ import {
   type OrderCreatedEvent,
 } from '@grider-ms-tickets/common';
 import { startExpirationService, type ExpirationService } from '../service';
+import { expirationJobId } from '../queues/expiration-job-id';
 import {
   ExpirationCollector,
   connectTestBus,
@@ -87,7 +88,7 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     const control = orderCreated(inMs(1_500));
     await new OrderCreatedPublisher(bus).publish(order);
     await new OrderCreatedPublisher(bus).publish(control);
-    await waitFor(() => service.expirations.queue.getJob(order.id), 'the job to be stored');
+    await waitFor(() => service.expirations.queue.getJob(expirationJobId(order.id)), 'the job to be stored');
 
     await new OrderCancelledPublisher(bus).publish({ id: order.id, version: 1, ticket: { id: newOrderId() } });
     await collector.waitForAll([control.id]);

@@ -1,6 +1,6 @@
 import type { Job } from 'bull';
 import type { Logger } from 'pino';
-import type { Publisher, ExpirationCompleteEvent } from '@grider-ms-tickets/common';
+import { isEventId, type Publisher, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../metrics';
 import type { ExpirationJobData, ExpirationQueue } from './expiration-queue';
 
@@ -33,11 +33,14 @@ export function createExpirationProcessor(
 ): (job: Job<ExpirationJobData>) => Promise<ExpirationOutcome> {
   const { publisher, expirations, metrics, logger } = options;
   return async (job) => {
+    // The order id comes from the data, never from the job id, which is
+    // `order:<id>` now and was the bare id for jobs of earlier versions.
     const orderId: unknown = job.data?.orderId;
-    if (typeof orderId !== 'string' || orderId === '') {
-      // Only something other than this service could have queued it; retrying
-      // can't fix it, so complete it and say so.
-      logger.error({ jobId: job.id, data: job.data }, 'bad expiration job dropped: no orderId');
+    if (!isEventId(orderId)) {
+      // Something other than this service queued it, or an earlier version
+      // did before ids had a format: expiration:complete would be refused by
+      // the schema on every try, so complete the job and say so.
+      logger.error({ jobId: job.id, data: job.data }, 'bad expiration job dropped: no valid orderId');
       return 'invalid';
     }
     if (await expirations.isCancelled(orderId)) {

@@ -2,6 +2,7 @@ import Bull, { type Job, type JobOptions, type Queue, type QueueOptions } from '
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { QueueState } from '../metrics';
+import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
 
 /** The Bull queue's name; its keys are `<prefix>:order:expiration:*` in Redis. */
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
@@ -38,14 +39,28 @@ export const STALLED_INTERVAL_MS = 1_000;
  */
 export const MAX_STALLED_COUNT = 5;
 
-/** What an expiration job carries. */
+/**
+ * What an expiration job carries. Its id is {@link expirationJobId} of the
+ * order (an earlier version's jobs: the bare order id), so the order id is read
+ * from here, never from the job id.
+ */
 export interface ExpirationJobData {
   orderId: string;
 }
 
 /** Options of {@link createExpirationQueue}. */
 export interface ExpirationQueueOptions {
-  redis: { host: string; port: number; password?: string };
+  redis: {
+    host: string;
+    port: number;
+    password?: string;
+    /**
+     * How long a command on the general connection may wait for its answer
+     * before it fails. Not applied to Bull's blocking and subscriber
+     * connections. No limit when absent.
+     */
+    commandTimeoutMs?: number;
+  };
   /** Bull's key prefix. Tests give each run its own. */
   prefix: string;
   /** Tries of one job's publish before it is parked as failed. */
@@ -89,9 +104,10 @@ export interface ExpirationQueue {
   /** The general-purpose Redis connection (not the blocking or subscriber one). */
   readonly redis: Redis;
   /**
-   * Creates the job that fires at `expiresAt`, unless the order already has one.
-   * Safe to call twice: the job id is the order id, and Bull's add does nothing
-   * for an id that exists.
+   * Creates the job that fires at `expiresAt`, unless the order already has one
+   * (under {@link expirationJobId}, or under the bare order id as an earlier
+   * version named it). Safe to call twice: Bull's add does nothing for a job
+   * id that exists.
    *
    * @param orderId - the order
    * @param expiresAt - when the reservation ends; a past date fires at once
@@ -99,7 +115,8 @@ export interface ExpirationQueue {
    */
   scheduleExpiration(orderId: string, expiresAt: Date): Promise<ScheduleResult>;
   /**
-   * Records that an order was cancelled and removes its pending job.
+   * Records that an order was cancelled and removes its pending job, an
+   * earlier version's one included.
    *
    * @param orderId - the order
    * @returns what was done
@@ -151,7 +168,8 @@ export function cappedExponentialBackoff(baseMs: number, maxMs: number): (attemp
  */
 export function createExpirationQueue(options: ExpirationQueueOptions): ExpirationQueue {
   const log = options.logger;
-  const base: RedisOptions = { host: options.redis.host, port: options.redis.port, password: options.redis.password };
+  const { host, port, password, commandTimeoutMs } = options.redis;
+  const base: RedisOptions = { host, port, password };
   const connections: Redis[] = [];
   let closing: Promise<void> | undefined;
   let disconnecting: Promise<void> | undefined;
@@ -174,10 +192,12 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
   };
   // The general connection keeps ioredis's bounded retries, so that an add or
   // a ping fails (and the message is redelivered) while Redis is down instead
-  // of hanging. The blocking and subscriber connections take the settings Bull
-  // requires of them (see OptimalBits/bull#1873): their commands must wait
-  // across reconnects.
-  const client = connect('client', base);
+  // of hanging; and a command timeout, so that they fail too when Redis hangs
+  // (the connection stays up, nothing is retried, and without it the command
+  // would wait for ever). The blocking and subscriber connections take the
+  // settings Bull requires of them (see OptimalBits/bull#1873): their commands
+  // must wait across reconnects, and a BRPOPLPUSH waits by design.
+  const client = connect('client', { ...base, commandTimeout: commandTimeoutMs });
   const createClient: QueueOptions['createClient'] = (type) =>
     type === 'client' ? client : connect(type, { ...base, maxRetriesPerRequest: null, enableReadyCheck: false });
 
@@ -227,14 +247,19 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     (await client.zscore(cancelledKey, orderId)) !== null;
 
   const schedule = async (orderId: string, expiresAt: Date): Promise<ScheduleResult> => {
-    // Both checks in one round trip: at ingest, round trips are the cost.
-    const replies = await client.pipeline().zscore(cancelledKey, orderId).exists(queue.toKey(orderId)).exec();
+    const jobId = expirationJobId(orderId);
+    const legacyJobId = legacyExpirationJobId(orderId);
+    // Every check in one round trip: at ingest, round trips are the cost.
+    const checks = client.pipeline().zscore(cancelledKey, orderId).exists(queue.toKey(jobId));
+    if (legacyJobId !== undefined) checks.exists(queue.toKey(legacyJobId));
+    const replies = await checks.exec();
     if (!replies) throw new Error('redis discarded the pipeline');
-    const [[cancelErr, cancelScore], [existsErr, exists]] = replies;
-    if (cancelErr || existsErr) throw cancelErr ?? existsErr;
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
+    const [[, cancelScore], [, exists], [, legacyExists] = [null, 0]] = replies;
     if (cancelScore !== null) return { outcome: 'cancelled' };
-    if (exists === 1) {
-      const existing = await queue.getJob(orderId);
+    if (exists === 1 || legacyExists === 1) {
+      const existing = await queue.getJob(exists === 1 ? jobId : (legacyJobId as string));
       return { outcome: 'duplicate', state: existing ? await existing.getState() : 'removed' };
     }
     const now = Date.now();
@@ -246,7 +271,7 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
     // honours opts.timestamp (lib/job.js setDefaultOpts; repeatable jobs use
     // it) although its typings leave it out.
     const jobOptions: JobOptions & { timestamp: number } = {
-      jobId: orderId,
+      jobId,
       delay: delayMs,
       timestamp: Math.min(now, due),
     };
@@ -277,7 +302,7 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
 
     scheduleExpiration(orderId, expiresAt) {
       // Copies of one order:created handled at the same time (the listener
-      // runs many messages at once) would all pass the getJob check before
+      // runs many messages at once) would all pass the EXISTS check before
       // either had added, and all report "scheduled". Queueing them per order
       // lets the second one see the first one's job. Across instances two
       // copies can still race; Bull's add keeps that to one job all the same.
@@ -298,17 +323,17 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
         .zadd(cancelledKey, now, orderId)
         .zremrangebyscore(cancelledKey, '-inf', now - retentionMs)
         .exec();
-      const job = await queue.getJob(orderId);
-      if (!job) return 'not-scheduled';
-      const state = await job.getState();
-      if (state === 'completed') return 'already-expired';
-      try {
-        await job.remove();
-        return 'removed';
-      } catch {
-        // Locked: a worker is running it right now.
-        return 'active';
-      }
+      // An earlier version's job too: until the last of those has fired, an
+      // order may have one (or, scheduled during a rolling upgrade, both).
+      const legacyJobId = legacyExpirationJobId(orderId);
+      const jobs = await Promise.all([
+        queue.getJob(expirationJobId(orderId)),
+        legacyJobId === undefined ? null : queue.getJob(legacyJobId),
+      ]);
+      const results = await Promise.all(
+        jobs.map((job): Promise<CancelResult> => (job ? removePending(job) : Promise.resolve('not-scheduled'))),
+      );
+      return CANCEL_RESULTS_BY_WEIGHT.find((result) => results.includes(result)) ?? 'not-scheduled';
     },
 
     async retryFailed() {
@@ -356,6 +381,25 @@ export function createExpirationQueue(options: ExpirationQueueOptions): Expirati
       return disconnecting;
     },
   };
+}
+
+/**
+ * When an order had two jobs, what its cancellation says: the one that tells
+ * most about whether expiration:complete was (or may yet be) published.
+ */
+const CANCEL_RESULTS_BY_WEIGHT: readonly CancelResult[] = ['active', 'already-expired', 'removed', 'not-scheduled'];
+
+/** Removes a job unless it has completed or is running. */
+async function removePending(job: Job<ExpirationJobData>): Promise<CancelResult> {
+  const state = await job.getState();
+  if (state === 'completed') return 'already-expired';
+  try {
+    await job.remove();
+    return 'removed';
+  } catch {
+    // Locked: a worker is running it right now.
+    return 'active';
+  }
 }
 
 /** QUIT, or drop the connection if Redis does not answer soon (it may be down). */

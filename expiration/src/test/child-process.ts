@@ -1,6 +1,6 @@
 /**
- * Runs the expiration service, or a nats-server, as a child process for the
- * end-to-end tests. Not part of the build.
+ * Runs the expiration service, a nats-server or a redis-server as a child
+ * process for the end-to-end tests. Not part of the build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -114,6 +114,41 @@ export class NatsServerProcess extends Child {
       { timeoutMs: 20_000, intervalMs: 50 },
     );
     return server;
+  }
+}
+
+/**
+ * A redis-server of the test's own, with nothing persisted, which the test can
+ * freeze (SIGSTOP: connections stay open, nothing answers, as with a hung
+ * server) and thaw.
+ */
+export class RedisServerProcess extends Child {
+  /**
+   * @param port - its port
+   */
+  static async start(port: number): Promise<RedisServerProcess> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new RedisServerProcess(child);
+    await waitFor(
+      async () => {
+        if (!server.running) throw new Error(`redis-server exited:\n${server.output.join('\n')}`);
+        return server.output.some((line) => line.includes('Ready to accept connections')) && (await accepts(port));
+      },
+      'redis-server to be ready',
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    return server;
+  }
+
+  /** Freezes the server: it keeps its connections but answers nothing. */
+  pause(): void {
+    this.proc.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server run again. */
+  resume(): void {
+    if (this.running) this.proc.kill('SIGCONT');
   }
 }
 

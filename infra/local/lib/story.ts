@@ -22,7 +22,7 @@ import { WaitTimeoutError } from './wait-timeout-error';
  * catches a rename.
  */
 export const ORDERS_QUEUE_GROUP = 'orders-service';
-/** expiration's Bull queue: its jobs are `<QUEUE_PREFIX>:order:expiration:<orderId>` in Redis. */
+/** expiration's Bull queue: its jobs are `<QUEUE_PREFIX>:order:expiration:order:<orderId>` in Redis. */
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
 
 /** The story's steps, in order, as the timeline names them. */
@@ -238,7 +238,7 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
       if (Date.parse(created.data.expiresAt) !== expiresAt) {
         throw new Error(`order:created says expiresAt ${created.data.expiresAt}, the order ${order1.expiresAt}`);
       }
-      const dueAt = await waitForJob(redis, `${options.queuePrefix}:${EXPIRATION_QUEUE_NAME}:${order1.id}`, {
+      const dueAt = await waitForJob(redis, `${options.queuePrefix}:${EXPIRATION_QUEUE_NAME}:order:${order1.id}`, {
         until: within(stepTimeoutMs),
         signal,
       });

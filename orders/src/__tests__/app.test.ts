@@ -28,7 +28,17 @@ describe('the app', () => {
   });
 
   it('stays alive while NATS is down for less than the grace, and fails /healthz after it', async () => {
-    jest.useFakeTimers({ toFake: ['Date'] });
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'setTimeout',
+        'setInterval',
+        'clearTimeout',
+        'clearInterval',
+        'queueMicrotask',
+      ],
+    });
     try {
       const { app, bus } = buildTestApp({}, { busDownGraceMs: 60_000 });
       bus.setConnected(false);

@@ -1,4 +1,4 @@
-import { eventSchemas, formatIssues, validateEvent } from '../schemas';
+import { EVENT_ID_RULE, eventSchemas, formatIssues, isEventId, validateEvent } from '../schemas';
 import { ALL_SUBJECTS, Subjects } from '../subjects';
 import { OrderStatus } from '../types/order-status';
 
@@ -113,6 +113,65 @@ describe('validateEvent', () => {
     expect(validateEvent(Subjects.ExpirationComplete, { orderId: '' }).ok).toBe(false);
   });
 
+  it.each([
+    ['a MongoDB ObjectId', '507f1f77bcf86cd799439011'],
+    ['a UUID', '123e4567-e89b-12d3-a456-426614174000'],
+    ['a short id', 'o1'],
+    ['underscores', 'order_1'],
+    ['64 characters', 'a'.repeat(64)],
+  ])('accepts %s as an id', (_label, orderId) => {
+    expect(validateEvent(Subjects.ExpirationComplete, { orderId })).toEqual({ ok: true, data: { orderId } });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['65 characters', 'a'.repeat(65)],
+    ['a colon, which could reach another Redis key', 'o1:lock'],
+    ['a space', 'o 1'],
+    ['braces, a Redis Cluster hash tag', '{o1}'],
+    ['a glob', 'o*'],
+    ['a slash', '../o1'],
+    ['a newline', 'o1\n'],
+    ['non-ASCII letters', 'ordér'],
+  ])('rejects an id with %s, naming the rule', (_label, orderId) => {
+    const result = validateEvent(Subjects.ExpirationComplete, { orderId });
+
+    expect(result).toEqual({ ok: false, reason: `orderId: ${EVENT_ID_RULE}` });
+  });
+
+  it('applies the id rule to every id of every event: id, orderId, userId, ticket.id', () => {
+    const hostile = 'x:wait';
+    const cases: Array<[Subjects, Record<string, unknown>, string]> = [
+      [Subjects.TicketCreated, { ...valid[Subjects.TicketCreated], id: hostile }, 'id'],
+      [Subjects.TicketCreated, { ...valid[Subjects.TicketCreated], userId: hostile }, 'userId'],
+      [Subjects.TicketUpdated, { ...valid[Subjects.TicketUpdated], orderId: hostile }, 'orderId'],
+      [Subjects.OrderCreated, { ...valid[Subjects.OrderCreated], id: hostile }, 'id'],
+      [Subjects.OrderCreated, { ...valid[Subjects.OrderCreated], userId: hostile }, 'userId'],
+      [Subjects.OrderCreated, { ...valid[Subjects.OrderCreated], ticket: { id: hostile, price: 20 } }, 'ticket.id'],
+      [Subjects.OrderCancelled, { ...valid[Subjects.OrderCancelled], id: hostile }, 'id'],
+      [Subjects.OrderCancelled, { ...valid[Subjects.OrderCancelled], ticket: { id: hostile } }, 'ticket.id'],
+      [Subjects.ExpirationComplete, { orderId: hostile }, 'orderId'],
+      [Subjects.PaymentCreated, { ...valid[Subjects.PaymentCreated], id: hostile }, 'id'],
+      [Subjects.PaymentCreated, { ...valid[Subjects.PaymentCreated], orderId: hostile }, 'orderId'],
+    ];
+
+    for (const [subject, payload, field] of cases) {
+      expect(validateEvent(subject, payload)).toEqual({ ok: false, reason: `${field}: ${EVENT_ID_RULE}` });
+    }
+  });
+
+  it("keeps stripeId to Stripe's own format: any non-empty string of at most 255 characters", () => {
+    const payment = valid[Subjects.PaymentCreated];
+
+    expect(validateEvent(Subjects.PaymentCreated, { ...payment, stripeId: 'pi_3N:x/y z' }).ok).toBe(true);
+    expect(validateEvent(Subjects.PaymentCreated, { ...payment, stripeId: 'x'.repeat(255) }).ok).toBe(true);
+    expect(validateEvent(Subjects.PaymentCreated, { ...payment, stripeId: 'x'.repeat(256) })).toEqual({
+      ok: false,
+      reason: 'stripeId: must be at most 255 characters',
+    });
+    expect(validateEvent(Subjects.PaymentCreated, { ...payment, stripeId: '' }).ok).toBe(false);
+  });
+
   it('names every bad field in one reason, nested ones with their path', () => {
     const result = validateEvent(Subjects.OrderCreated, {
       id: 'o1',
@@ -128,6 +187,17 @@ describe('validateEvent', () => {
       expect.arrayContaining(['status', 'userId', 'expiresAt', 'ticket.price']),
     );
     expect(reason.split('; ')).toHaveLength(4);
+  });
+});
+
+describe('isEventId', () => {
+  it('accepts the ids events carry and refuses anything else', () => {
+    expect(isEventId('507f1f77bcf86cd799439011')).toBe(true);
+    expect(isEventId('wait')).toBe(true);
+    expect(isEventId('o1:lock')).toBe(false);
+    expect(isEventId('')).toBe(false);
+    expect(isEventId(42)).toBe(false);
+    expect(isEventId(undefined)).toBe(false);
   });
 });
 

@@ -21,7 +21,7 @@ export interface OrderCreatedListenerOptions extends ListenerOptions {
  * Schedules an order's expiration when the order is created. The message is
  * acked only once the job is stored in Redis; if Redis fails, the handler
  * throws and the message comes back. A redelivered or duplicate event finds the
- * job already there (the job id is the order id) and changes nothing.
+ * job already there (one job per order, see `expirationJobId`) and changes nothing.
  */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;

@@ -1,3 +1,4 @@
+import type { Job } from 'bull';
 import type Redis from 'ioredis';
 import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
@@ -14,7 +15,13 @@ import {
   waitFor,
 } from '../../test/helpers';
 import { createExpirationProcessor } from '../expiration-processor';
-import { createExpirationQueue, type ExpirationQueue, type ExpirationQueueOptions } from '../expiration-queue';
+import {
+  createExpirationQueue,
+  type ExpirationJobData,
+  type ExpirationQueue,
+  type ExpirationQueueOptions,
+} from '../expiration-queue';
+import { expirationJobId } from '../expiration-job-id';
 
 /** A bus whose publishes take `delayMs` to be acknowledged, like a real server. */
 class SlowBus extends FakeEventBus {
@@ -94,7 +101,7 @@ describe('the expiration processor', () => {
 
     await expirations.scheduleExpiration(orderId, inMs(200));
     const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(orderId);
+      const j = await expirations.queue.getJob(expirationJobId(orderId));
       return j && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
@@ -137,7 +144,7 @@ describe('the expiration processor', () => {
 
     await expirations.scheduleExpiration(orderId, inMs(0));
     const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(orderId);
+      const j = await expirations.queue.getJob(expirationJobId(orderId));
       return j && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
@@ -153,7 +160,10 @@ describe('the expiration processor', () => {
     const orderId = newOrderId();
 
     await expirations.scheduleExpiration(orderId, inMs(0));
-    await waitFor(async () => (await expirations.queue.getJob(orderId))?.isFailed(), 'the job to fail');
+    await waitFor(
+      async () => (await expirations.queue.getJob(expirationJobId(orderId)))?.isFailed(),
+      'the job to fail',
+    );
     expect(published(bus)).toEqual([]);
     const retried = await expirations.retryFailed();
     await waitFor(() => published(bus).length === 1, 'the expiration after the retry');
@@ -168,9 +178,9 @@ describe('the expiration processor', () => {
     await expirations.redis.zadd(expirations.queue.toKey('cancelled'), Date.now(), orderId);
 
     // Bypasses scheduleExpiration's own check, as a job stored before the cancel would.
-    await expirations.queue.add({ orderId }, { jobId: orderId });
+    await expirations.queue.add({ orderId }, { jobId: expirationJobId(orderId) });
     const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(orderId);
+      const j = await expirations.queue.getJob(expirationJobId(orderId));
       return j && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
@@ -178,11 +188,48 @@ describe('the expiration processor', () => {
     expect(published(bus)).toEqual([]);
   });
 
+  it('publishes the expiration of a job an earlier version stored under the bare order id', async () => {
+    const { expirations, bus } = startWorker();
+    const orderId = newOrderId();
+
+    await expirations.queue.add({ orderId }, { jobId: orderId, delay: 100 });
+    const job = await waitFor(async () => {
+      const j = await expirations.queue.getJob(orderId);
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the legacy job to complete');
+
+    expect(job.returnvalue).toBe('published');
+    expect(published(bus)).toEqual([{ orderId }]);
+  });
+
+  it.each([
+    ['no orderId', {}],
+    ['an empty orderId', { orderId: '' }],
+    ['an orderId the event id rule refuses', { orderId: 'o1:lock' }],
+  ])('drops a job with %s without publishing, since no retry could publish it', async (_label, data) => {
+    const bus = new FakeEventBus();
+    const processor = createExpirationProcessor({
+      publisher: new ExpirationCompletePublisher(bus),
+      expirations: { isCancelled: async () => false },
+      metrics: new ExpirationMetrics(),
+      logger: testLogger(),
+    });
+    const job = { id: 'x', data, attemptsMade: 0, opts: { attempts: 5 }, timestamp: Date.now() };
+
+    const outcome = await processor(job as unknown as Job<ExpirationJobData>);
+
+    expect(outcome).toBe('invalid');
+    expect(bus.published).toEqual([]);
+  });
+
   it('after the job completed, a late duplicate neither re-schedules nor fires again', async () => {
     const { expirations, bus } = startWorker();
     const orderId = newOrderId();
     await expirations.scheduleExpiration(orderId, inMs(0));
-    await waitFor(async () => (await expirations.queue.getJob(orderId))?.isCompleted(), 'the job to complete');
+    await waitFor(
+      async () => (await expirations.queue.getJob(expirationJobId(orderId)))?.isCompleted(),
+      'the job to complete',
+    );
 
     const again = await expirations.scheduleExpiration(orderId, inMs(0));
 
@@ -195,14 +242,20 @@ describe('the expiration processor', () => {
     const { expirations } = startWorker({ retentionSeconds: 1 });
     const first = newOrderId();
     await expirations.scheduleExpiration(first, inMs(0));
-    await waitFor(async () => (await expirations.queue.getJob(first))?.isCompleted(), 'the first job to complete');
+    await waitFor(
+      async () => (await expirations.queue.getJob(expirationJobId(first)))?.isCompleted(),
+      'the first job to complete',
+    );
 
     // Bull trims by age whenever a job completes.
     const second = newOrderId();
     await expirations.scheduleExpiration(second, inMs(1_500));
-    await waitFor(async () => (await expirations.queue.getJob(second))?.isCompleted(), 'the second job to complete');
+    await waitFor(
+      async () => (await expirations.queue.getJob(expirationJobId(second)))?.isCompleted(),
+      'the second job to complete',
+    );
 
-    expect(await expirations.queue.getJob(first)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(first))).toBeNull();
     expect(await expirations.queue.getCompletedCount()).toBe(1);
   });
 
@@ -228,7 +281,10 @@ describe('the expiration processor', () => {
     const first = startWorker({ bus: hanging, prefix });
     const orderId = newOrderId();
     await first.expirations.scheduleExpiration(orderId, inMs(0));
-    await waitFor(async () => (await first.expirations.queue.getJob(orderId))?.isActive(), 'the job to be active');
+    await waitFor(
+      async () => (await first.expirations.queue.getJob(expirationJobId(orderId)))?.isActive(),
+      'the job to be active',
+    );
     const { eclient, bclient } = first.expirations.queue as unknown as Record<'eclient' | 'bclient', Redis>;
     for (const connection of [first.expirations.redis, eclient, bclient]) connection.disconnect();
     const diedAt = Date.now();

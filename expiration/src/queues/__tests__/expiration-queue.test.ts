@@ -5,6 +5,7 @@ import {
   createExpirationQueue,
   type ExpirationQueue,
 } from '../expiration-queue';
+import { QUEUE_KEY_NAMES, expirationJobId, legacyExpirationJobId } from '../expiration-job-id';
 
 function newQueue(overrides: { retentionSeconds?: number } = {}): ExpirationQueue {
   return createExpirationQueue({
@@ -29,14 +30,14 @@ describe('createExpirationQueue', () => {
     await destroyQueue(expirations);
   });
 
-  it(`names the queue ${EXPIRATION_QUEUE_NAME} and keys the job by order id with payload {orderId}`, async () => {
+  it(`names the queue ${EXPIRATION_QUEUE_NAME} and the job order:<orderId>, with payload {orderId}`, async () => {
     const orderId = newOrderId();
 
     await expirations.scheduleExpiration(orderId, inMs(60_000));
 
-    const job = await expirations.queue.getJob(orderId);
+    const job = await expirations.queue.getJob(`order:${orderId}`);
     expect(expirations.queue.name).toBe('order:expiration');
-    expect(job?.id).toBe(orderId);
+    expect(job?.id).toBe(`order:${orderId}`);
     expect(job?.data).toEqual({ orderId });
   });
 
@@ -46,7 +47,7 @@ describe('createExpirationQueue', () => {
 
     const result = await expirations.scheduleExpiration(orderId, expiresAt);
 
-    const job = await expirations.queue.getJob(orderId);
+    const job = await expirations.queue.getJob(expirationJobId(orderId));
     expect(result.outcome).toBe('scheduled');
     expect(await job?.getState()).toBe('delayed');
     // Bull fires a delayed job at timestamp + delay.
@@ -61,7 +62,7 @@ describe('createExpirationQueue', () => {
 
     const result = await expirations.scheduleExpiration(orderId, expiresAt);
 
-    const job = await expirations.queue.getJob(orderId);
+    const job = await expirations.queue.getJob(expirationJobId(orderId));
     expect(result).toEqual({ outcome: 'scheduled', delayMs: 0 });
     expect(job?.opts.delay).toBe(0);
     expect(await job?.getState()).toBe('waiting');
@@ -79,7 +80,7 @@ describe('createExpirationQueue', () => {
     expect(first.outcome).toBe('scheduled');
     expect(second).toEqual({ outcome: 'duplicate', state: 'delayed' });
     expect(await expirations.queue.getDelayedCount()).toBe(1);
-    const job = await expirations.queue.getJob(orderId);
+    const job = await expirations.queue.getJob(expirationJobId(orderId));
     expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(expiresAt.getTime());
   });
 
@@ -110,7 +111,7 @@ describe('createExpirationQueue', () => {
     const result = await expirations.cancelExpiration(orderId);
 
     expect(result).toBe('removed');
-    expect(await expirations.queue.getJob(orderId)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(orderId))).toBeNull();
     expect(await expirations.isCancelled(orderId)).toBe(true);
   });
 
@@ -122,7 +123,7 @@ describe('createExpirationQueue', () => {
 
     expect(cancel).toBe('not-scheduled');
     expect(schedule).toEqual({ outcome: 'cancelled' });
-    expect(await expirations.queue.getJob(orderId)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(orderId))).toBeNull();
   });
 
   it('reports the counts of delayed, waiting, active and failed jobs', async () => {
@@ -135,6 +136,119 @@ describe('createExpirationQueue', () => {
 
   it('answers ping while Redis is up', async () => {
     expect(await expirations.ping()).toBe(true);
+  });
+});
+
+// Jobs stored by an earlier version are named by the bare order id.
+describe('createExpirationQueue with jobs of an earlier version', () => {
+  let expirations: ExpirationQueue;
+
+  beforeEach(() => {
+    expirations = newQueue();
+  });
+
+  afterEach(async () => {
+    await destroyQueue(expirations);
+  });
+
+  /** Stores a job as the earlier version did: job id = order id. */
+  async function addLegacyJob(orderId: string, delayMs: number): Promise<void> {
+    await expirations.queue.add({ orderId }, { jobId: orderId, delay: delayMs });
+  }
+
+  it('when an order:created comes again for an order with a legacy job, schedules no second job', async () => {
+    const orderId = newOrderId();
+    await addLegacyJob(orderId, 60_000);
+
+    const result = await expirations.scheduleExpiration(orderId, inMs(60_000));
+
+    expect(result).toEqual({ outcome: 'duplicate', state: 'delayed' });
+    expect(await expirations.queue.getJob(expirationJobId(orderId))).toBeNull();
+    expect(await expirations.queue.getDelayedCount()).toBe(1);
+  });
+
+  it('when an order with a legacy job is cancelled, removes that job', async () => {
+    const orderId = newOrderId();
+    await addLegacyJob(orderId, 60_000);
+
+    const result = await expirations.cancelExpiration(orderId);
+
+    expect(result).toBe('removed');
+    expect(await expirations.queue.getJob(orderId)).toBeNull();
+    expect(await expirations.queue.getDelayedCount()).toBe(0);
+  });
+
+  it('when an order has both a legacy and a new job (a rolling upgrade), cancelling removes both', async () => {
+    const orderId = newOrderId();
+    await addLegacyJob(orderId, 60_000);
+    await expirations.queue.add({ orderId }, { jobId: expirationJobId(orderId), delay: 60_000 });
+
+    const result = await expirations.cancelExpiration(orderId);
+
+    expect(result).toBe('removed');
+    expect(await expirations.queue.getDelayedCount()).toBe(0);
+  });
+
+  it("never takes one of Bull's own keys for a legacy job: an order named wait is scheduled", async () => {
+    // A waiting job makes Bull's wait list exist, as it does in production.
+    await expirations.scheduleExpiration(newOrderId(), inMs(-1_000));
+
+    const result = await expirations.scheduleExpiration('wait', inMs(60_000));
+
+    expect(result).toEqual({ outcome: 'scheduled', delayMs: expect.any(Number) });
+    expect(await expirations.queue.getJob('order:wait')).not.toBeNull();
+    expect(await expirations.redis.type(expirations.queue.toKey('wait'))).toBe('list');
+  });
+});
+
+describe('expirationJobId', () => {
+  it('puts the order id in the order: namespace', () => {
+    expect(expirationJobId('507f1f77bcf86cd799439011')).toBe('order:507f1f77bcf86cd799439011');
+    expect(expirationJobId('wait')).toBe('order:wait');
+  });
+
+  it("never names one of Bull's own keys", () => {
+    for (const name of QUEUE_KEY_NAMES) expect(QUEUE_KEY_NAMES.has(expirationJobId(name))).toBe(false);
+  });
+});
+
+describe('QUEUE_KEY_NAMES', () => {
+  it("lists Bull's keys that sit beside the jobs, and this service's cancellations", () => {
+    for (const name of [
+      'wait',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'paused',
+      'meta',
+      'meta-paused',
+      'id',
+      'priority',
+      'stalled',
+      'stalled-check',
+      'limiter',
+      'repeat',
+      'events',
+      'cancelled',
+    ]) {
+      expect(QUEUE_KEY_NAMES).toContain(name);
+    }
+  });
+});
+
+describe('legacyExpirationJobId', () => {
+  it('is the bare order id for an ordinary order', () => {
+    expect(legacyExpirationJobId('507f1f77bcf86cd799439011')).toBe('507f1f77bcf86cd799439011');
+  });
+
+  it.each([...QUEUE_KEY_NAMES])("is nothing for an order named like Bull's key %s", (name) => {
+    expect(legacyExpirationJobId(name)).toBeUndefined();
+  });
+
+  it('is nothing for an id that could reach a key beside a job, such as o1:lock', () => {
+    expect(legacyExpirationJobId('o1:lock')).toBeUndefined();
+    expect(legacyExpirationJobId('')).toBeUndefined();
   });
 });
 

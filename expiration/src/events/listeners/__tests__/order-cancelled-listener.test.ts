@@ -3,6 +3,7 @@ import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
 import { createExpirationProcessor } from '../../../queues/expiration-processor';
 import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
+import { expirationJobId } from '../../../queues/expiration-job-id';
 import {
   REDIS_HOST,
   REDIS_PORT,
@@ -79,7 +80,7 @@ describe('OrderCancelledListener', () => {
     await waitFor(() => expired().includes(control.id), 'the control order to expire');
 
     expect(msg.acked).toBe(true);
-    expect(await expirations.queue.getJob(cancelledOrder.id)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(cancelledOrder.id))).toBeNull();
     expect(expired()).toEqual([control.id]);
   });
 

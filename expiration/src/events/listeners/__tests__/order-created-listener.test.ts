@@ -3,6 +3,7 @@ import { FakeEventBus, FakeMessage } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
 import { createExpirationProcessor } from '../../../queues/expiration-processor';
 import { createExpirationQueue, type ExpirationQueue, type ScheduleResult } from '../../../queues/expiration-queue';
+import { expirationJobId } from '../../../queues/expiration-job-id';
 import {
   REDIS_HOST,
   REDIS_PORT,
@@ -59,7 +60,7 @@ describe('OrderCreatedListener', () => {
 
     const msg = await bus.deliver(listener, data);
 
-    const job = await expirations.queue.getJob(data.id);
+    const job = await expirations.queue.getJob(expirationJobId(data.id));
     expect(msg.acked).toBe(true);
     expect(await job?.getState()).toBe('delayed');
     expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(new Date(data.expiresAt).getTime());
@@ -140,7 +141,7 @@ describe('OrderCreatedListener', () => {
     const msg = await bus.deliver(listener, data);
 
     expect(msg.acked).toBe(true);
-    expect(await expirations.queue.getJob(data.id)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(data.id))).toBeNull();
     expect(await counter(metrics.invalidEvents)).toBe(1);
   });
 
@@ -151,6 +152,6 @@ describe('OrderCreatedListener', () => {
     const msg = await bus.deliver(listener, data);
 
     expect(msg.acked).toBe(true);
-    expect(await expirations.queue.getJob(data.id)).toBeNull();
+    expect(await expirations.queue.getJob(expirationJobId(data.id))).toBeNull();
   });
 });
