@@ -15,6 +15,8 @@ describe('loadExpirationConfig', () => {
       url: 'http://nats-srv:4222',
       clusterId: 'ticketing',
       clientId: 'expiration-1',
+      maxDeliveries: 10,
+      downGraceMs: 60_000,
     });
     expect(config.redis).toEqual({
       host: 'expiration-redis-srv',
