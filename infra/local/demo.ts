@@ -8,29 +8,18 @@ import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JetStreamBus, createLogger } from '@grider-ms-tickets/common';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { isolatedNames, removeIsolated, type IsolatedNames } from './lib/isolation';
-import { Launcher } from './lib/launcher';
-import { createLogFormatter } from './lib/log-lines';
-import type { ServiceName } from './lib/paths';
-import { freePort, inspectPort, readyz } from './lib/preflight';
-import type { LocalSettings } from './lib/settings';
-import type { OrdersStore } from './lib/store';
+import { checkServers, holder, inspectPort, readyz } from './lib/preflight';
+import { TerminalReporter } from './lib/reporter';
+import { launchSystem, type RunningSystem } from './lib/services';
+import { settingsOrExit } from './lib/settings';
+import { chooseStoreLoudly, type OrdersStore } from './lib/store';
 import { runStory, type StoryResult } from './lib/story';
-import { launchSystem, type RunningSystem } from './lib/system';
-import { SystemStartError } from './lib/system-start-error';
-import { TerminalReporter } from './lib/terminal-reporter';
+import { fail, note, ok, onInterrupt, paint, say, warn } from './lib/terminal';
 
-/** The system the story runs against. */
-interface Target {
-  ordersUrl: string;
-  stream: string;
-  subjectPrefix?: string;
-  queuePrefix: string;
-}
-
-const ui = new Launcher('demo');
-const p = ui.paint;
 const abort = new AbortController();
+const settings = settingsOrExit('demo');
 
 /** What the demo opened, to close in order at the end, however it ends. */
 const opened: {
@@ -40,92 +29,75 @@ const opened: {
   bus?: JetStreamBus;
   /** Set when the demo started its own system: its stream and keys go too. */
   names?: IsolatedNames;
-  redis?: LocalSettings['redis'];
-  logFiles?: WriteStream[];
+  log?: { file: string; stream: WriteStream };
 } = {};
 
 let cleaning: Promise<void> | undefined;
-let logDirectory: string | undefined;
-let interrupted = false;
 function cleanup(): Promise<void> {
+  const attempt = async (what: string, run: () => unknown) => {
+    try {
+      await run();
+    } catch (err) {
+      warn(`clean-up: ${what} failed: ${(err as Error).message}`);
+    }
+  };
   cleaning ??= (async () => {
-    const attempt = async (what: string, run: () => unknown) => {
-      try {
-        await run();
-      } catch (err) {
-        ui.warn(`clean-up: ${what} failed: ${(err as Error).message}`);
-      }
-    };
-    opened.reporter?.close();
+    const { reporter, system, bus, names, store, log } = opened;
+    reporter?.close();
     // The services first: they hold consumers on the stream and jobs in Redis.
-    await attempt('stopping the services', () => opened.system?.stop());
-    const { bus, names, redis } = opened;
-    if (bus && names && redis) {
+    await attempt('stopping the services', () => system?.stop());
+    if (bus && names) {
       await attempt('removing the demo stream and keys', async () => {
-        const left = await removeIsolated(bus, redis, names);
-        if (left.length > 0) ui.warn(`could not remove ${left.join(' and ')}`);
+        const left = await removeIsolated(bus, settings.redis, names);
+        if (left.length > 0) warn(`could not remove ${left.join(' and ')}`);
       });
     }
     await attempt('closing NATS', () => bus?.close());
-    await attempt('stopping MongoDB', () => opened.store?.stop());
-    await Promise.all((opened.logFiles ?? []).map((file) => new Promise((resolve) => file.end(resolve))));
+    await attempt('stopping MongoDB', () => store?.stop());
+    await new Promise((resolve) => (log ? log.stream.end(resolve) : resolve(undefined)));
   })();
   return cleaning;
 }
 
 async function main(): Promise<number> {
-  const settings = ui.loadSettings();
-  ui.print(p.bold('ticketing · npm run demo: an order expires while you watch'));
-
-  ui.onInterrupt(
+  say(paint('bold', 'ticketing · npm run demo: an order expires while you watch'));
+  onInterrupt(
     () => {
-      interrupted = true;
       abort.abort(new Error('interrupted'));
       opened.reporter?.close();
-      ui.print(p.dim('… interrupted: cleaning up (Ctrl-C again to quit at once)'));
+      note('… interrupted: cleaning up (Ctrl-C again to quit at once)');
       void cleanup().then(() => process.exit(130));
     },
     () => process.exit(130),
   );
 
-  const target = await findOrStartSystem(settings);
+  const target = await findOrStartSystem();
   if (!target) return 1;
   if (abort.signal.aborted) return 130;
-
   const bus = await JetStreamBus.connect({
     url: settings.nats.url,
-    stream: target.stream,
-    subjectPrefix: target.subjectPrefix,
+    ...target.nats,
     name: 'local-demo',
     logger: createLogger({ name: 'demo', level: 'silent' }),
   });
   opened.bus = bus;
-  const reporter = new TerminalReporter();
-  opened.reporter = reporter;
-  void opened.system?.crashed.then(({ service, exit }) =>
-    abort.abort(new Error(`${service} stopped (${exit.signal ?? `exit code ${exit.code}`})`)),
-  );
+  const reporter = (opened.reporter = new TerminalReporter());
+  void opened.system?.crashed.then((service) => abort.abort(new Error(`${service} stopped`)));
 
-  ui.print();
+  say();
   let result: StoryResult;
   try {
-    result = await runStory({
-      ordersUrl: target.ordersUrl,
-      bus,
-      jwtKey: settings.jwtKey,
-      redis: settings.redis,
-      queuePrefix: target.queuePrefix,
-      reporter,
-      signal: abort.signal,
-    });
+    const { ordersUrl, queuePrefix } = target;
+    const { jwtKey, redis } = settings;
+    result = await runStory({ ordersUrl, bus, jwtKey, redis, queuePrefix, reporter, signal: abort.signal });
   } catch (err) {
     reporter.close();
-    ui.fail(`the story could not run: ${(err as Error).message}`);
+    fail(`the story could not run: ${(err as Error).message}`);
     return 1;
   }
   reporter.verdict(result);
-  if (interrupted) return 130;
-  if (!result.ok && opened.system) printLogTails(opened.system);
+  if (abort.signal.aborted) return 130;
+  if (!result.ok) printTail();
   return result.ok ? 0 : 1;
 }
 
@@ -133,103 +105,75 @@ async function main(): Promise<number> {
  * Uses the system on PORT and HEALTH_PORT if both services answer there;
  * otherwise checks Redis and NATS and starts one of its own.
  */
-async function findOrStartSystem(settings: LocalSettings): Promise<Target | undefined> {
+async function findOrStartSystem(): Promise<
+  { ordersUrl: string; nats: { stream: string; subjectPrefix?: string }; queuePrefix: string } | undefined
+> {
   const ordersUrl = `http://127.0.0.1:${settings.ordersPort}`;
   const expirationUrl = `http://127.0.0.1:${settings.healthPort}`;
-  const [orders, expiration] = await Promise.all([readyz(ordersUrl, 1_500), readyz(expirationUrl, 1_500)]);
-  if (orders.kind === 'ours' && orders.ready && expiration.kind === 'ours' && expiration.ready) {
-    ui.ok(`using the system already running: orders ${ordersUrl}, expiration ${expirationUrl}`);
-    ui.print(
-      p.dim(`  stream ${settings.nats.stream}, Bull prefix ${settings.queuePrefix}, JWT_KEY as this shell has it`),
-    );
-    return {
-      ordersUrl,
-      stream: settings.nats.stream,
-      subjectPrefix: settings.nats.subjectPrefix,
-      queuePrefix: settings.queuePrefix,
-    };
+  const answers = await Promise.all([readyz(ordersUrl), readyz(expirationUrl)]);
+  if (answers.every((a) => a.kind === 'ours' && a.ready)) {
+    ok(`using the system already running: orders ${ordersUrl}, expiration ${expirationUrl}`);
+    note(`  stream ${settings.nats.stream}, Bull prefix ${settings.queuePrefix}, JWT_KEY as this shell has it`);
+    return { ordersUrl, nats: settings.nats, queuePrefix: settings.queuePrefix };
   }
 
-  ui.print(p.dim('… no running system answers on those ports: starting one for the demo'));
-  if (!(await ui.checkServers(settings))) return undefined;
+  note('… no running system answers on those ports: starting one for the demo');
+  if (!(await checkServers(settings))) return undefined;
   const ordersPort = await pickPort('orders', settings.ordersPort, 'PORT');
   const healthPort = await pickPort('expiration', settings.healthPort, 'HEALTH_PORT');
-  const store = await ui.chooseStore(settings);
+  const store = (opened.store = await chooseStoreLoudly(settings));
   const names = isolatedNames('demo');
-  const logDir = mkdtempSync(path.join(os.tmpdir(), 'ticketing-demo-'));
-  const logs: Record<ServiceName, string> = {
-    expiration: path.join(logDir, 'expiration.log'),
-    orders: path.join(logDir, 'orders.log'),
-  };
-  const files: Record<ServiceName, WriteStream> = {
-    expiration: createWriteStream(logs.expiration),
-    orders: createWriteStream(logs.orders),
-  };
-  opened.logFiles = Object.values(files);
-  opened.store = store;
-  ui.ok(
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ticketing-demo-')), 'services.log');
+  const log = (opened.log = { file, stream: createWriteStream(file) });
+  ok(
     `orders expire after ${settings.demoWindowSeconds} s (DEMO_WINDOW_SECONDS); stream ${names.stream}, ` +
       `subject prefix ${names.subjectPrefix}, Bull prefix ${names.queuePrefix}: all removed at the end`,
   );
-  ui.ok(`service logs: ${logDir}/{orders,expiration}.log`);
-  ui.print(p.dim('… starting expiration and orders from source (tsx compiles on the fly)'));
+  ok(`service logs: ${file}`);
+  note('… starting expiration and orders from source (tsx compiles on the fly)');
 
   const startedAt = Date.now();
+  const nats = { url: settings.nats.url, stream: names.stream, subjectPrefix: names.subjectPrefix };
   const system = launchSystem({
-    redis: settings.redis,
-    nats: { url: settings.nats.url, stream: names.stream, subjectPrefix: names.subjectPrefix },
+    ...settings,
+    nats,
     queuePrefix: names.queuePrefix,
-    jwtKey: settings.jwtKey,
     ordersPort,
     healthPort,
     expirationWindowSeconds: settings.demoWindowSeconds,
     store: store.kind === 'mongo' ? { kind: 'mongo', uri: store.uri } : { kind: 'memory' },
-    logLevel: settings.logLevel,
     watch: false,
-    onLine: (service, line) => files[service].write(`${line}\n`),
+    output: log.stream,
+    color: false,
   });
-  opened.system = system;
-  opened.names = names;
-  opened.redis = settings.redis;
+  Object.assign(opened, { system, names });
   try {
     await system.ready;
   } catch (err) {
     if (abort.signal.aborted) return undefined;
-    ui.fail(p.bold(err instanceof SystemStartError ? err.message : String(err)));
-    if (err instanceof SystemStartError) printTail(err.service, err.lastLines);
-    ui.print(p.dim(`  full logs: ${logDir}`));
+    fail(paint('bold', (err as Error).message));
+    printTail();
     return undefined;
   }
-  ui.ok(`expiration and orders are ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
-  logDirectory = logDir;
-  return {
-    ordersUrl: system.ordersUrl,
-    stream: names.stream,
-    subjectPrefix: names.subjectPrefix,
-    queuePrefix: names.queuePrefix,
-  };
+  ok(`expiration and orders are ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
+  return { ordersUrl: system.ordersUrl, nats, queuePrefix: names.queuePrefix };
 }
 
 /** The configured port if it is free; otherwise a free one, and says why. */
-async function pickPort(service: ServiceName, port: number, variable: string): Promise<number> {
+async function pickPort(service: string, port: number, variable: string): Promise<number> {
   const state = await inspectPort(port);
   if (state.state === 'free') return port;
   const other = await freePort();
-  const who =
-    state.state === 'ours' ? `a ticketing service that is ${state.ready ? 'ready' : 'not ready'}` : 'another program';
-  ui.warn(`port ${port} (${variable}) is taken by ${who}; the demo's ${service} listens on ${other} instead.`);
+  warn(`port ${port} (${variable}) is taken by ${holder(state)}; the demo's ${service} listens on ${other} instead.`);
   return other;
 }
 
-function printTail(service: ServiceName, lines: readonly string[]): void {
-  const format = createLogFormatter({ color: p.enabled });
-  ui.print(p.dim(`  last lines of ${service}:`));
-  for (const line of lines.slice(-15)) for (const text of format(line)) ui.print(`    ${text}`);
-}
-
-function printLogTails(system: RunningSystem): void {
-  for (const service of system.services) printTail(service.name, service.lastLines(15));
-  if (logDirectory) ui.print(p.dim(`  full logs: ${logDirectory}`));
+/** After a failure, the services' last lines, and where the rest is. */
+function printTail(): void {
+  if (!opened.system || !opened.log) return;
+  note('  last lines of the services:');
+  for (const line of opened.system.lastLines(30)) say(`    ${line}`);
+  note(`  full log: ${opened.log.file}`);
 }
 
 void main()

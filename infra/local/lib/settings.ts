@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ConfigError,
   envEnum,
   envInt,
   envLogLevel,
@@ -9,6 +10,7 @@ import {
   loadConfig,
 } from '@grider-ms-tickets/common';
 import type { LevelWithSilent } from 'pino';
+import { fail } from './terminal';
 
 /** The key `npm run dev` and `npm run demo` sign sessions with unless JWT_KEY is set. Never use it anywhere else. */
 export const DEV_JWT_KEY = 'dev-only-jwt-key';
@@ -106,4 +108,20 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     mongoStartTimeoutMs: e.MONGO_START_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * {@link loadLocalSettings}, or every bad variable named and exit 1.
+ *
+ * @param command - `dev` or `demo`, for the message
+ * @returns the settings
+ */
+export function settingsOrExit(command: string): LocalSettings {
+  try {
+    return loadLocalSettings();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    fail(`npm run ${command}: ${err.message}`);
+    process.exit(1);
+  }
 }

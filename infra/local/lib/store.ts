@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
+import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { TSX_LOADER } from './paths';
-import { forgetGroup, signalGroup, trackGroup } from './process-group';
+import { signalGroup, spawnGroup } from './process-group';
+import type { LocalSettings } from './settings';
+import { note, ok, paint, say, warn } from './terminal';
 
 /** Where orders keeps its orders, and how to release it. */
 export type OrdersStore =
@@ -17,20 +19,8 @@ export interface ChooseStoreOptions {
   forceMemory?: boolean;
   /** How long the embedded MongoDB may take to start. */
   timeoutMs: number;
-  /** The holder process; {@link mongoHolderCommand} unless given (tests pass a fake). */
+  /** The holder process: mongo-holder.ts unless given (tests pass a fake). */
   holder?: { command: string; args: string[]; env?: NodeJS.ProcessEnv };
-}
-
-/**
- * The command that runs `mongo-holder.ts`. mongodb-memory-server retries a failed
- * download three times with back-off; once is enough to know here.
- */
-export function mongoHolderCommand(): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  return {
-    command: process.execPath,
-    args: ['--import', pathToFileURL(TSX_LOADER).href, path.join(__dirname, 'mongo-holder.ts')],
-    env: { ...process.env, MONGOMS_MAX_RETRIES: process.env.MONGOMS_MAX_RETRIES ?? '1' },
-  };
 }
 
 /**
@@ -45,90 +35,79 @@ export async function chooseOrdersStore(options: ChooseStoreOptions): Promise<Or
   const none = async () => undefined;
   if (options.mongoUri) return { kind: 'mongo', uri: options.mongoUri, source: 'MONGO_URI', stop: none };
   if (options.forceMemory) return { kind: 'memory', reason: 'ORDERS_STORE=memory', stop: none };
+  const holder = options.holder ?? {
+    command: process.execPath,
+    args: ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'mongo-holder.ts')],
+    // mongodb-memory-server retries a failed download three times with back-off; once is enough to know here.
+    env: { ...process.env, MONGOMS_MAX_RETRIES: process.env.MONGOMS_MAX_RETRIES ?? '1' },
+  };
+  // stdin is the holder's lifeline: when the launcher dies, the pipe closes and the holder stops MongoDB.
+  const child = spawnGroup(holder.command, holder.args, { env: holder.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      signalGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    child.stdin?.destroy();
+  };
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
+  const signal = AbortSignal.timeout(options.timeoutMs);
   try {
-    const embedded = await startEmbeddedMongo(options.holder ?? mongoHolderCommand(), options.timeoutMs);
-    return { kind: 'mongo', source: 'embedded', ...embedded };
+    // The holder's protocol: one line on stdout, READY <uri> or FAILED <reason>.
+    for await (const line of readline.createInterface({ input: child.stdout!, signal })) {
+      if (line.startsWith('READY ')) return { kind: 'mongo', source: 'embedded', uri: line.slice(6).trim(), stop };
+      if (line.startsWith('FAILED ')) throw new Error(line.slice(7));
+    }
+    if (signal.aborted) throw signal.reason;
+    const last = stderr.trim().split('\n').pop();
+    const [code, exitSignal] = (await exited) as [number | null, string | null];
+    throw new Error(`the holder exited (${exitSignal ?? `code ${code}`})${last ? `: ${last}` : ''}`);
   } catch (err) {
-    return { kind: 'memory', reason: `the embedded MongoDB did not start: ${(err as Error).message}`, stop: none };
+    await stop();
+    const reason = signal.aborted
+      ? `no answer within ${Math.round(options.timeoutMs / 1000)} s`
+      : (err as Error).message;
+    return { kind: 'memory', reason: `the embedded MongoDB did not start: ${reason}`, stop: none };
   }
 }
 
 /**
- * Starts the holder and waits for its READY line. On FAILED, an early exit or the
- * timeout, the holder's whole process group is killed before this rejects, so
- * nothing is left running.
+ * {@link chooseOrdersStore} with the settings, saying which store it is, and
+ * warning about the memory store.
+ *
+ * @param settings - MONGO_URI, ORDERS_STORE, the timeout
+ * @returns the store
  */
-function startEmbeddedMongo(
-  holder: { command: string; args: string[]; env?: NodeJS.ProcessEnv },
-  timeoutMs: number,
-): Promise<{ uri: string; stop(): Promise<void> }> {
-  const child = spawn(holder.command, holder.args, {
-    env: holder.env ?? process.env,
-    // Its own group: the terminal's Ctrl-C reaches the launcher only, which
-    // stops orders before MongoDB. stdin is the lifeline: when the launcher
-    // dies, the pipe closes and the holder stops MongoDB.
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
+export async function chooseStoreLoudly(settings: LocalSettings): Promise<OrdersStore> {
+  if (!settings.mongoUri && !settings.forceMemoryStore) {
+    note(
+      `… MONGO_URI is not set: trying an embedded MongoDB (mongodb-memory-server, up to ${settings.mongoStartTimeoutMs / 1000} s)`,
+    );
+  }
+  const store = await chooseOrdersStore({
+    mongoUri: settings.mongoUri,
+    forceMemory: settings.forceMemoryStore,
+    timeoutMs: settings.mongoStartTimeoutMs,
   });
-  trackGroup(child.pid);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderrTail = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-2_000);
-  });
-
-  const kill = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      forgetGroup(child.pid);
-      return;
-    }
-    signalGroup(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    // Whatever it started (mongod) goes with it.
-    signalGroup(child.pid, 'SIGKILL');
-    forgetGroup(child.pid);
-  };
-
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let settled = false;
-    const fail = (message: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout.removeAllListeners('data');
-      void kill().then(() => {
-        child.stdin.destroy();
-        reject(new Error(message));
-      });
-    };
-    const timer = setTimeout(() => fail(`no answer within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-      const line = stdout.split('\n').find((l) => /^(READY|FAILED) /.test(l));
-      if (!line || settled) return;
-      if (line.startsWith('FAILED ')) {
-        fail(line.slice('FAILED '.length));
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      resolve({
-        uri: line.slice('READY '.length).trim(),
-        stop: async () => {
-          await kill();
-          child.stdin.destroy();
-        },
-      });
-    });
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => {
-      const last = stderrTail.trim().split('\n').pop() ?? '';
-      fail(`the holder exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ''}`);
-    });
-  });
+  if (store.kind === 'mongo') {
+    ok(
+      store.source === 'MONGO_URI'
+        ? 'orders store: MongoDB from MONGO_URI'
+        : `orders store: embedded MongoDB at ${store.uri} (mongodb-memory-server; gone when this stops)`,
+    );
+    return store;
+  }
+  warn(`orders store: MEMORY, because ${store.reason}.`);
+  say(
+    paint(
+      'yellow',
+      '  Orders and ticket copies live inside the orders process: they are lost whenever it restarts.\n' +
+        '  For MongoDB: set MONGO_URI (e.g. docker run -d -p 27017:27017 mongo:7, then MONGO_URI=mongodb://127.0.0.1:27017/orders).',
+    ),
+  );
+  return store;
 }
