@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const system = (opened.system = launchSystem({
     ...settings,
-    store: store.kind === 'mongo' ? { kind: 'mongo', uri: store.uri } : { kind: 'memory' },
+    store,
     expirationWindowSeconds: settings.devWindowSeconds,
     watch: true,
     output: process.stdout,

@@ -48,10 +48,8 @@ describe('the demo story, against the real Redis and NATS with the memory store'
 
   afterAll(async () => {
     await system?.stop();
-    if (bus) {
-      await removeIsolated(bus, REDIS, names);
-      await bus.close();
-    }
+    await bus?.close();
+    await removeIsolated(NATS_URL, REDIS, names);
   });
 
   it('plays every step: the unpaid order expires on time and is cancelled, the paid one survives its expiry', async () => {

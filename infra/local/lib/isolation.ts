@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import Redis from 'ioredis';
-import type { JetStreamBus } from '@grider-ms-tickets/common';
+import { connect } from '@nats-io/transport-node';
 
 /**
  * Names that keep one run apart from every other on the same Redis and NATS.
@@ -27,19 +27,20 @@ export function isolatedNames(tag: string): IsolatedNames {
  * Deletes what a run left behind: its stream (with the services' durables) and
  * its Bull keys. Best effort: a failure is returned, not thrown.
  *
- * @param bus - connected to the run's stream
+ * @param natsUrl - the run's NATS
  * @param redis - the run's Redis
  * @param names - the run's names
  * @returns what could not be deleted, if anything
  */
 export async function removeIsolated(
-  bus: JetStreamBus,
+  natsUrl: string,
   redis: { host: string; port: number; password?: string },
   names: IsolatedNames,
 ): Promise<string[]> {
   const problems: string[] = [];
   try {
-    await (await jetstreamManager(bus.connection)).streams.delete(names.stream);
+    const nats = await connect({ servers: natsUrl, name: 'local-cleanup' });
+    await (await jetstreamManager(nats)).streams.delete(names.stream).finally(() => nats.close());
   } catch (err) {
     const gone = err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
     if (!gone) problems.push(`the stream ${names.stream} (${(err as Error).message})`);

@@ -2,44 +2,37 @@ import { once } from 'node:events';
 import net from 'node:net';
 import readline from 'node:readline';
 import type { LocalSettings } from './settings';
-import { fail, ok, paint, say } from './terminal';
+import { fail, ok, paint } from './terminal';
 
 /** The outcome of one check: fine, or a problem with the lines that tell how to fix it. */
 export type CheckResult = { ok: true; detail: string } | { ok: false; problem: string; fix: string[] };
 
+const problem = (text: string, fix: string[]): CheckResult => ({ ok: false, problem: text, fix });
+const reason = (err: unknown) =>
+  (err as Error).name === 'AbortError' ? 'no answer within 2 s' : ((err as NodeJS.ErrnoException).code ?? `${err}`);
+
 /**
  * Connects, writes `send`, and reads lines until `done` says so, the peer
- * closes, or the time runs out.
+ * closes, or 2 s have passed.
  *
  * @returns the lines received
  * @throws the connection's error, such as ECONNREFUSED
  */
-async function converse(
-  where: { host: string; port: number },
-  send: string | undefined,
-  done: (line: string) => boolean,
-  timeoutMs = 2_000,
-): Promise<string[]> {
-  const signal = AbortSignal.timeout(timeoutMs);
+async function converse(where: { host: string; port: number }, send: string, done: (line: string) => boolean) {
+  const signal = AbortSignal.timeout(2_000);
   const socket = net.connect(where);
   try {
     await once(socket, 'connect', { signal });
-    if (send) socket.write(send);
+    socket.write(send);
     const lines: string[] = [];
     for await (const line of readline.createInterface({ input: socket, signal })) {
-      lines.push(line);
-      if (done(line)) break;
+      if (lines.push(line) && done(line)) break;
     }
-    return lines;
+    return lines.join(' ');
   } finally {
     socket.destroy();
   }
 }
-
-const reason = (err: unknown) =>
-  (err as Error).name === 'AbortError'
-    ? 'no answer within 2 s'
-    : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
 
 /**
  * @param redis - where it should be, and its password if any
@@ -55,29 +48,21 @@ export async function checkRedis(redis: { host: string; port: number; password?:
   try {
     // Inline commands: Redis takes them without the RESP framing.
     const send = `${redis.password ? `AUTH ${redis.password}\r\n` : ''}PING\r\n`;
-    const lines = await converse(redis, send, (line) => line === '+PONG' || line.startsWith('-'));
-    const answer = lines.join(' ');
+    const answer = await converse(redis, send, (line) => line === '+PONG' || line.startsWith('-'));
     if (answer.includes('+PONG')) return { ok: true, detail: `Redis ${where}` };
     if (/-NOAUTH|-WRONGPASS|-ERR.*AUTH/i.test(answer)) {
-      return {
-        ok: false,
-        problem: `Redis at ${where} refused the password (${answer.trim()}).`,
-        fix: ['Set REDIS_PASSWORD.'],
-      };
+      return problem(`Redis at ${where} refused the password (${answer}).`, ['Set REDIS_PASSWORD.']);
     }
-    return {
-      ok: false,
-      problem: `Something at ${where} does not speak Redis (it said ${JSON.stringify(answer.slice(0, 60))}).`,
-      fix,
-    };
+    return problem(`Something at ${where} does not speak Redis (it said ${JSON.stringify(answer.slice(0, 60))}).`, fix);
   } catch (err) {
-    return { ok: false, problem: `Redis is not reachable at ${where} (${reason(err)}).`, fix };
+    return problem(`Redis is not reachable at ${where} (${reason(err)}).`, fix);
   }
 }
 
 /**
  * @param nats - where it should be
- * @returns ok with the server version when the INFO line NATS sends on connect says JetStream is on; otherwise what is wrong and how to start it
+ * @returns ok with the server's version when the INFO line NATS sends on connect says JetStream is on; otherwise
+ *   what is wrong and how to start it
  */
 export async function checkNats(nats: { host: string; port: number }): Promise<CheckResult> {
   const where = `${nats.host}:${nats.port}`;
@@ -88,26 +73,17 @@ export async function checkNats(nats: { host: string; port: number }): Promise<C
     'Not installed? https://docs.nats.io/running-a-nats-service/introduction/installation (one binary), or brew install nats-server. A NATS elsewhere: set NATS_URL.',
   ];
   try {
-    const [line = ''] = await converse(nats, undefined, () => true);
+    const line = await converse(nats, '', () => true);
     const info = /^INFO\s+(\{.*\})\s*$/.exec(line);
-    if (!info) {
-      return {
-        ok: false,
-        problem: `Something at ${where} does not speak NATS (it said ${JSON.stringify(line.slice(0, 60))}).`,
-        fix,
-      };
-    }
+    if (!info)
+      return problem(`Something at ${where} does not speak NATS (it said ${JSON.stringify(line.slice(0, 60))}).`, fix);
     const { version = '', jetstream } = JSON.parse(info[1]) as { version?: string; jetstream?: boolean };
-    if (!jetstream) {
-      return {
-        ok: false,
-        problem: `NATS ${version} at ${where} runs without JetStream.`.replace('  ', ' '),
-        fix: [`Restart it with JetStream on:  ${start}`],
-      };
-    }
-    return { ok: true, detail: `NATS ${version} with JetStream ${where}` };
+    if (jetstream) return { ok: true, detail: `NATS ${version} with JetStream ${where}` };
+    return problem(`NATS ${version} at ${where} runs without JetStream.`.replace('  ', ' '), [
+      `Restart it with JetStream on:  ${start}`,
+    ]);
   } catch (err) {
-    return { ok: false, problem: `NATS is not reachable at ${where} (${reason(err)}).`, fix };
+    return problem(`NATS is not reachable at ${where} (${reason(err)}).`, fix);
   }
 }
 
@@ -121,29 +97,23 @@ export async function checkServers(settings: LocalSettings): Promise<boolean> {
   const results = await Promise.all([checkRedis(settings.redis), checkNats(settings.nats)]);
   for (const result of results) {
     if (result.ok) ok(result.detail);
-    else
-      [paint('bold', result.problem), ...result.fix.map((line) => `    ${line}`)].forEach((line, i) =>
-        i ? say(line) : fail(line),
-      );
+    else fail(`${paint('bold', result.problem)}\n${result.fix.map((line) => `    ${line}`).join('\n')}`);
   }
   return results.every((r) => r.ok);
 }
 
-/** What an HTTP server answered on /readyz: one of our services (common's health router), another program, or nobody. */
-export type ReadyzAnswer = { kind: 'ours'; ready: boolean } | { kind: 'other' } | { kind: 'none' };
-
 /**
  * @param baseUrl - such as `http://127.0.0.1:3000`
- * @returns whether a service of ours answers `/readyz` there, and whether it is ready (200, not 503)
+ * @returns whether one of our services (common's health router: `{status, checks}`) answers `/readyz` there, and if
+ *   so whether it is ready (200, not 503); undefined when nothing or something else answers
  */
-export async function readyz(baseUrl: string): Promise<ReadyzAnswer> {
+export async function readyz(baseUrl: string): Promise<{ ready: boolean } | undefined> {
   try {
     const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_500) });
-    const body = (await res.json().catch(() => undefined)) as { status?: unknown; checks?: unknown } | undefined;
-    const ours = typeof body?.status === 'string' && typeof body.checks === 'object' && body.checks !== null;
-    return ours ? { kind: 'ours', ready: res.status === 200 } : { kind: 'other' };
-  } catch (err) {
-    return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? { kind: 'none' } : { kind: 'other' };
+    const body = (await res.json()) as { status?: unknown; checks?: unknown } | null;
+    return typeof body?.status === 'string' && typeof body.checks === 'object' ? { ready: res.ok } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -162,15 +132,5 @@ export async function inspectPort(port: number): Promise<PortState> {
   });
   if (free) return { state: 'free' };
   const answer = await readyz(`http://127.0.0.1:${port}`);
-  return answer.kind === 'ours' ? { state: 'ours', ready: answer.ready } : { state: 'busy' };
-}
-
-/**
- * @param state - a port that is not free
- * @returns who holds it, in words
- */
-export function holder(state: PortState): string {
-  return state.state === 'ours'
-    ? `a ticketing service that is ${state.ready ? 'ready' : 'not ready'}`
-    : 'another program';
+  return answer ? { state: 'ours', ready: answer.ready } : { state: 'busy' };
 }

@@ -52,7 +52,7 @@ export class TerminalReporter implements StoryReporter {
   verdict(result: StoryResult): void {
     this.close();
     say();
-    say(paint(['bold', result.ok ? 'green' : 'red'], result.verdict));
+    say(paint('bold', paint(result.ok ? 'green' : 'red', result.verdict)));
   }
 
   /** Removes the bars and stops redrawing. Safe to call twice. */

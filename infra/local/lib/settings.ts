@@ -9,7 +9,6 @@ import {
   envString,
   loadConfig,
 } from '@grider-ms-tickets/common';
-import type { LevelWithSilent } from 'pino';
 import { fail } from './terminal';
 
 /** The key `npm run dev` and `npm run demo` sign sessions with unless JWT_KEY is set. Never use it anywhere else. */
@@ -60,22 +59,7 @@ export const localEnvSchema = z.object({
 });
 
 /** The validated settings of the local tooling. */
-export interface LocalSettings {
-  redis: { host: string; port: number; password?: string };
-  nats: { url: string; host: string; port: number; stream: string; subjectPrefix?: string };
-  queuePrefix: string;
-  jwtKey: string;
-  /** True when JWT_KEY was unset and {@link DEV_JWT_KEY} is used. */
-  jwtKeyIsDevDefault: boolean;
-  ordersPort: number;
-  healthPort: number;
-  devWindowSeconds: number;
-  demoWindowSeconds: number;
-  mongoUri?: string;
-  forceMemoryStore: boolean;
-  mongoStartTimeoutMs: number;
-  logLevel: LevelWithSilent;
-}
+export type LocalSettings = ReturnType<typeof loadLocalSettings>;
 
 /**
  * Validates the environment once.
@@ -84,7 +68,7 @@ export interface LocalSettings {
  * @returns the settings
  * @throws ConfigError naming every malformed variable
  */
-export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
   const e = loadConfig(localEnvSchema, env);
   const natsUrl = new URL(e.NATS_URL);
   return {

@@ -1,12 +1,13 @@
 import { styleText } from 'node:util';
 
-type Style = Parameters<typeof styleText>[0];
+// One style at a time: Node 20's styleText ignores the stream's lack of colours for an array of styles.
+type Style = Extract<Parameters<typeof styleText>[0], string>;
 
 /** Whether stdout shows colours: a terminal, and NO_COLOR unset (or FORCE_COLOR set); styleText decides. */
 export const colorful = styleText('red', 'x', { stream: process.stdout }) !== 'x';
 
 /**
- * @param style - such as `bold` or `['bold', 'green']`
+ * @param style - such as `bold` or `green`
  * @param text - the text
  * @returns the text styled for stdout, or plain where stdout shows no colours
  */
