@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -5,7 +6,6 @@ import { LogError, LogExit, LogOutput, Logger, createConcurrently, type Command 
 import { prettyFactory } from 'pino-pretty';
 import { waitFor } from '@grider-ms-tickets/common/testing';
 import { readyz } from './preflight';
-import { signalGroup, spawnGroup } from './process-group';
 import type { LevelWithSilent } from 'pino';
 
 export type ServiceName = 'expiration' | 'orders';
@@ -109,6 +109,20 @@ class ServiceLogger extends Logger {
 
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
+/** The services' process groups that are still running. */
+const groups = new Set<number>();
+// Synchronous, so that it runs however the launcher ends: no service outlives it.
+process.on('exit', () => groups.forEach((pid) => signalGroup(pid, 'SIGKILL')));
+
+/** Signals a whole process group, ignoring one that is gone. */
+function signalGroup(pid: number, signal = 'SIGTERM'): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group
+  }
+}
+
 /**
  * Starts expiration and orders from their TypeScript sources with concurrently.
  * tsx finds the root tsconfig.json, whose `paths` point
@@ -140,7 +154,19 @@ export function launchSystem(options: SystemOptions) {
       logger,
       outputStream: options.output,
       controllers: [new LogError({ logger }), new LogOutput({ logger }), new LogExit({ logger })],
-      spawn: (command, spawnOptions) => spawnGroup('/bin/sh', ['-c', command], spawnOptions),
+      // Each service leads a process group of its own: the terminal's Ctrl-C reaches the launcher only, which
+      // stops them in order, and one signal reaches tsx's child too. When the leader ends, the rest of it goes.
+      spawn: (command, spawnOptions) => {
+        const child = spawn('/bin/sh', ['-c', command], { ...spawnOptions, detached: true });
+        const { pid } = child;
+        if (pid === undefined) return child;
+        groups.add(pid);
+        child.once('exit', () => {
+          groups.delete(pid);
+          signalGroup(pid, 'SIGKILL');
+        });
+        return child;
+      },
       kill: signalGroup,
     },
   );
