@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Copy, DockerfileParser, From } from 'dockerfile-ast';
-import { isPinned } from './pod-rules';
-import type { Problem } from './problem';
+import { isPinned } from './manifest';
 import { REPO_ROOT, repoRelative } from './paths';
-import { Findings } from './rule-context';
+import { Findings, type Problem } from './rule-context';
 import type { ServiceSpec } from './services';
 
 /** One instruction, its continuation lines joined. */

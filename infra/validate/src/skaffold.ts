@@ -3,9 +3,8 @@ import path from 'node:path';
 import { JsonPatchError, applyOperation, type Operation } from 'fast-json-patch';
 import { parse } from 'yaml';
 import { parseDockerfile } from './dockerfile';
-import type { Problem } from './problem';
 import { REPO_ROOT, repoRelative } from './paths';
-import { Findings } from './rule-context';
+import { Findings, type Problem } from './rule-context';
 import { SERVICES } from './services';
 
 interface Artifact {
