@@ -29,11 +29,7 @@ export class EventWatch {
     private readonly onEvent: (event: SeenEvent) => void,
   ) {}
 
-  /**
-   * @param bus - a connected JetStream bus; its subject prefix is honoured
-   * @param onEvent - called with each event as it arrives
-   * @returns the watch, once the server has the subscriptions: nothing published later is missed
-   */
+  /** Subscribes, honouring the bus's subject prefix, and returns once the server has the subscriptions. */
   static async start(bus: JetStreamBus, onEvent: (event: SeenEvent) => void = () => undefined): Promise<EventWatch> {
     const watch = new EventWatch(bus, await jetstreamManager(bus.connection), onEvent);
     for (const subject of Object.values(Subjects)) {
@@ -57,18 +53,14 @@ export class EventWatch {
     return watch;
   }
 
-  /**
-   * @param subject - the subject
-   * @param predicate - which event
-   * @returns the first such event seen so far
-   */
+  /** @returns the first event on `subject` that `predicate` picks, seen so far */
   find<S extends Subjects>(subject: S, predicate: (data: EventData<S>) => boolean): SeenEvent<S> | undefined {
     return this.events.find((e): e is SeenEvent<S> => e.subject === subject && predicate(e.data as EventData<S>));
   }
 
   /**
-   * @param durable - a service's durable consumer, such as `orders-service:ticket:created`
-   * @returns undefined once it has handled everything stored for it (nothing pending, nothing awaiting an ack); otherwise why not
+   * @returns undefined once a service's durable consumer has handled everything stored for it (nothing pending,
+   *   nothing awaiting an ack); otherwise why not
    */
   async backlog(durable: string): Promise<string | undefined> {
     try {

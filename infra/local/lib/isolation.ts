@@ -14,10 +14,7 @@ export interface IsolatedNames {
   queuePrefix: string;
 }
 
-/**
- * @param tag - what the run is, such as `demo` or `e2e`
- * @returns fresh names, such as `demo-mi3k2x9a-4f1c`
- */
+/** Fresh names for a run, such as `demo-mi3k2x9a-4f1c` for the tag `demo`. */
 export function isolatedNames(tag: string): IsolatedNames {
   const runId = `${tag}-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   return { stream: runId, subjectPrefix: `${runId}.`, queuePrefix: runId };
@@ -25,12 +22,7 @@ export function isolatedNames(tag: string): IsolatedNames {
 
 /**
  * Deletes what a run left behind: its stream (with the services' durables) and
- * its Bull keys. Best effort: a failure is returned, not thrown.
- *
- * @param natsUrl - the run's NATS
- * @param redis - the run's Redis
- * @param names - the run's names
- * @returns what could not be deleted, if anything
+ * its Bull keys. Best effort: it returns what could not be deleted.
  */
 export async function removeIsolated(
   natsUrl: string,

@@ -11,13 +11,7 @@ const problem = (text: string, fix: string[]): CheckResult => ({ ok: false, prob
 const reason = (err: unknown) =>
   (err as Error).name === 'AbortError' ? 'no answer within 2 s' : ((err as NodeJS.ErrnoException).code ?? `${err}`);
 
-/**
- * Connects, writes `send`, and reads lines until `done` says so, the peer
- * closes, or 2 s have passed.
- *
- * @returns the lines received
- * @throws the connection's error, such as ECONNREFUSED
- */
+/** Connects, writes `send`, and reads lines until `done` says so, the peer closes, or 2 s have passed. */
 async function converse(where: { host: string; port: number }, send: string, done: (line: string) => boolean) {
   const signal = AbortSignal.timeout(2_000);
   const socket = net.connect(where);
@@ -34,10 +28,7 @@ async function converse(where: { host: string; port: number }, send: string, don
   }
 }
 
-/**
- * @param redis - where it should be, and its password if any
- * @returns ok when Redis answers PING; otherwise what is wrong and how to start it
- */
+/** @returns ok when Redis answers PING; otherwise what is wrong and how to start it */
 export async function checkRedis(redis: { host: string; port: number; password?: string }): Promise<CheckResult> {
   const where = `${redis.host}:${redis.port}`;
   const fix = [
@@ -59,11 +50,7 @@ export async function checkRedis(redis: { host: string; port: number; password?:
   }
 }
 
-/**
- * @param nats - where it should be
- * @returns ok with the server's version when the INFO line NATS sends on connect says JetStream is on; otherwise
- *   what is wrong and how to start it
- */
+/** @returns ok when the INFO line NATS sends on connect says JetStream is on; otherwise what is wrong, and the fix */
 export async function checkNats(nats: { host: string; port: number }): Promise<CheckResult> {
   const where = `${nats.host}:${nats.port}`;
   const start = `nats-server -js${nats.port === 4222 ? '' : ` -p ${nats.port}`} -sd /tmp/nats-js &`;
@@ -87,12 +74,7 @@ export async function checkNats(nats: { host: string; port: number }): Promise<C
   }
 }
 
-/**
- * Checks Redis and NATS, and prints each outcome; for one that is missing, how to start it.
- *
- * @param settings - where they should be
- * @returns whether both answer
- */
+/** Checks Redis and NATS, and prints each outcome; for one that is missing, how to start it. */
 export async function checkServers(settings: LocalSettings): Promise<boolean> {
   const results = await Promise.all([checkRedis(settings.redis), checkNats(settings.nats)]);
   for (const result of results) {
@@ -103,9 +85,8 @@ export async function checkServers(settings: LocalSettings): Promise<boolean> {
 }
 
 /**
- * @param baseUrl - such as `http://127.0.0.1:3000`
- * @returns whether one of our services (common's health router: `{status, checks}`) answers `/readyz` there, and if
- *   so whether it is ready (200, not 503); undefined when nothing or something else answers
+ * @returns whether one of our services (common's health router: `{status, checks}`) answers `/readyz` at the URL,
+ *   and if so whether it is ready (200, not 503); undefined when nothing or something else answers
  */
 export async function readyz(baseUrl: string): Promise<{ ready: boolean } | undefined> {
   try {
@@ -120,10 +101,7 @@ export async function readyz(baseUrl: string): Promise<{ ready: boolean } | unde
 /** Who holds a port: nobody, one of our services, or another program. */
 export type PortState = { state: 'free' } | { state: 'ours'; ready: boolean } | { state: 'busy' };
 
-/**
- * @param port - a TCP port, as our services bind it (every interface)
- * @returns who holds it
- */
+/** Who holds a TCP port, as our services bind it (every interface). */
 export async function inspectPort(port: number): Promise<PortState> {
   const server = net.createServer();
   const free = await new Promise<boolean>((resolve) => {

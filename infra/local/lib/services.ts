@@ -40,9 +40,6 @@ export type RunningSystem = ReturnType<typeof launchSystem>;
  * Each service's variables (see expiration/src/config.ts and orders/src/config.ts),
  * to lay over the launcher's environment. Undefined means unset, even if the
  * launcher's shell has it.
- *
- * @param options - the system
- * @returns the variables of expiration and of orders
  */
 export function serviceEnvs(options: SystemOptions): Record<ServiceName, Record<string, string | undefined>> {
   const shared = {
@@ -76,9 +73,6 @@ export function serviceEnvs(options: SystemOptions): Record<ServiceName, Record<
  * Makes pino's JSON lines readable with pino-pretty: time, level, message,
  * then the other fields on one line. Other lines (tsx's restart notices, a
  * stack trace printed before the logger exists) pass through unchanged.
- *
- * @param color - colours for levels
- * @returns the formatter of a chunk of output
  */
 export function prettyLines(color: boolean): (text: string) => string {
   // The prefix already names the service.

@@ -24,13 +24,10 @@ export const localEnvSchema = z.object({
     (bus) => bus === 'jetstream',
     'local runs use NATS JetStream: unset EVENT_BUS or set it to jetstream',
   ),
-  NATS_URL: envString({ default: 'nats://127.0.0.1:4222' }).refine((url) => {
-    try {
-      return new URL(url).protocol === 'nats:';
-    } catch {
-      return false;
-    }
-  }, 'must be a URL starting with nats://'),
+  NATS_URL: envString({ default: 'nats://127.0.0.1:4222' }).refine(
+    (url) => URL.canParse(url) && new URL(url).protocol === 'nats:',
+    'must be a URL starting with nats://',
+  ),
   NATS_STREAM: envString({ default: 'ticketing' }),
   NATS_SUBJECT_PREFIX: envOptionalString(),
   REDIS_HOST: envString({ default: '127.0.0.1' }),
@@ -61,13 +58,7 @@ export const localEnvSchema = z.object({
 /** The validated settings of the local tooling. */
 export type LocalSettings = ReturnType<typeof loadLocalSettings>;
 
-/**
- * Validates the environment once.
- *
- * @param env - the variables, `process.env` by default
- * @returns the settings
- * @throws ConfigError naming every malformed variable
- */
+/** Validates the environment once; throws a ConfigError naming every malformed variable. */
 export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
   const e = loadConfig(localEnvSchema, env);
   const natsUrl = new URL(e.NATS_URL);
@@ -94,12 +85,7 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-/**
- * {@link loadLocalSettings}, or every bad variable named and exit 1.
- *
- * @param command - `dev` or `demo`, for the message
- * @returns the settings
- */
+/** {@link loadLocalSettings}, or every bad variable named and exit 1. */
 export function settingsOrExit(command: string): LocalSettings {
   try {
     return loadLocalSettings();

@@ -45,9 +45,7 @@ async function createEmbeddedMongo(): Promise<EmbeddedMongo> {
  * Picks orders' store: MONGO_URI if set; otherwise an embedded MongoDB if it
  * starts within `timeoutMs`; otherwise the memory store, with the reason. One
  * that starts too late is stopped as soon as it is up: nothing is left behind.
- *
- * @param options - the user's URI, the timeout
- * @returns the store; call `stop()` once orders has stopped
+ * Call the store's `stop()` once orders has stopped.
  */
 export async function chooseOrdersStore(options: ChooseStoreOptions): Promise<OrdersStore> {
   const none = async () => undefined;
@@ -71,13 +69,7 @@ export async function chooseOrdersStore(options: ChooseStoreOptions): Promise<Or
   }
 }
 
-/**
- * {@link chooseOrdersStore} with the settings, saying which store it is, and
- * warning about the memory store.
- *
- * @param settings - MONGO_URI, ORDERS_STORE, the timeout
- * @returns the store
- */
+/** {@link chooseOrdersStore} with the settings, saying which store it is, and warning about the memory store. */
 export async function chooseStoreLoudly(settings: LocalSettings): Promise<OrdersStore> {
   const { mongoUri, forceMemoryStore: forceMemory, mongoStartTimeoutMs: timeoutMs } = settings;
   if (!mongoUri && !forceMemory) {

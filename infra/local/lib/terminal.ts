@@ -6,11 +6,7 @@ type Style = Extract<Parameters<typeof styleText>[0], string>;
 /** Whether stdout shows colours: a terminal, and NO_COLOR unset (or FORCE_COLOR set); styleText decides. */
 export const colorful = styleText('red', 'x', { stream: process.stdout }) !== 'x';
 
-/**
- * @param style - such as `bold` or `green`
- * @param text - the text
- * @returns the text styled for stdout, or plain where stdout shows no colours
- */
+/** `text` styled for stdout (`bold`, `green`…), or plain where stdout shows no colours. */
 export const paint = (style: Style, text: string): string => styleText(style, text, { stream: process.stdout });
 
 export const say = (text = ''): void => void process.stdout.write(`${text}\n`);
@@ -40,19 +36,13 @@ export function onInterrupt(first: () => void, again: () => void): void {
   }
 }
 
-/**
- * @param ms - epoch milliseconds
- * @returns local time as HH:MM:SS.mmm
- */
+/** Epoch milliseconds as local time, HH:MM:SS.mmm. */
 export function clock(ms: number): string {
   const d = new Date(ms);
   return `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/**
- * @param ms - a duration
- * @returns seconds with one decimal, or two under a second
- */
+/** A duration in seconds, with one decimal, or two under a second. */
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(Math.abs(ms) < 1_000 ? 2 : 1);
 }
