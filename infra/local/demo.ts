@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     note(`  stream ${settings.nats.stream}, Bull prefix ${settings.queuePrefix}, JWT_KEY as this shell has it`);
   } else {
     const started = await startOwnSystem();
-    if (!started) return 1;
+    if (!started) return abort.signal.aborted ? 130 : 1;
     target = started;
   }
   if (abort.signal.aborted) return 130;
