@@ -19,6 +19,7 @@ import {
   Publisher,
   Subjects,
   createLogger,
+  durableName,
   type EventMessage,
   type ExpirationCompleteEvent,
   type OrderCreatedEvent,
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
     await watcher?.close();
     if (watcher) {
       // The watcher's durable consumer is for this run only.
-      const durable = `${watcher.queueGroupName}:${Subjects.ExpirationComplete}`;
+      const durable = durableName(watcher.queueGroupName, Subjects.ExpirationComplete);
       await bus.connection.request(`$JS.API.CONSUMER.DELETE.${stream}.${durable}`).catch(() => undefined);
     }
     await bus.close();

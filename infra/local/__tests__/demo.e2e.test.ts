@@ -5,11 +5,12 @@
  * prefix, Bull prefix and ports, all removed afterwards. Every step waits for
  * the event or state that proves it; nothing sleeps.
  */
+import { Writable } from 'node:stream';
 import { JetStreamBus, createLogger } from '@grider-ms-tickets/common';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { isolatedNames, removeIsolated } from '../lib/isolation';
-import { freePort } from '../lib/preflight';
-import { STORY_STEPS, runStory, type StepOutcome, type StoryReporter } from '../lib/story';
-import { launchSystem, type RunningSystem } from '../lib/system';
+import { launchSystem, type RunningSystem } from '../lib/services';
+import { STORY, runStory, type StepOutcome, type StoryReporter } from '../lib/story';
 
 const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -18,7 +19,6 @@ const WINDOW_SECONDS = 4;
 
 describe('the demo story, against the real Redis and NATS with the memory store', () => {
   const names = isolatedNames('e2e');
-  const serviceLines: string[] = [];
   let system: RunningSystem | undefined;
   let bus: JetStreamBus | undefined;
 
@@ -34,7 +34,8 @@ describe('the demo story, against the real Redis and NATS with the memory store'
       store: { kind: 'memory' },
       logLevel: 'info',
       watch: false,
-      onLine: (service, line) => serviceLines.push(`[${service}] ${line}`),
+      output: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      color: false,
     });
     bus = await JetStreamBus.connect({
       url: NATS_URL,
@@ -47,10 +48,8 @@ describe('the demo story, against the real Redis and NATS with the memory store'
 
   afterAll(async () => {
     await system?.stop();
-    if (bus) {
-      await removeIsolated(bus, REDIS, names);
-      await bus.close();
-    }
+    await bus?.close();
+    await removeIsolated(NATS_URL, REDIS, names);
   });
 
   it('plays every step: the unpaid order expires on time and is cancelled, the paid one survives its expiry', async () => {
@@ -75,9 +74,9 @@ describe('the demo story, against the real Redis and NATS with the memory store'
       lateToleranceMs: 10_000,
     });
 
-    if (!result.ok) console.log(`${result.verdict}\n${serviceLines.slice(-60).join('\n')}`);
+    if (!result.ok) console.log(`${result.verdict}\n${system?.lastLines(60).join('\n')}`);
     expect(result.steps).toEqual(
-      STORY_STEPS.map((title, i) => expect.objectContaining({ n: i + 1, title, status: 'passed' })),
+      STORY.map(({ title }, i) => expect.objectContaining({ n: i + 1, title, status: 'passed' })),
     );
     expect(steps).toEqual(result.steps);
     expect(countdowns.size).toBe(0);

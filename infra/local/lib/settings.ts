@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ConfigError,
   envEnum,
   envInt,
   envLogLevel,
@@ -8,7 +9,7 @@ import {
   envString,
   loadConfig,
 } from '@grider-ms-tickets/common';
-import type { LevelWithSilent } from 'pino';
+import { fail } from './terminal';
 
 /** The key `npm run dev` and `npm run demo` sign sessions with unless JWT_KEY is set. Never use it anywhere else. */
 export const DEV_JWT_KEY = 'dev-only-jwt-key';
@@ -23,13 +24,10 @@ export const localEnvSchema = z.object({
     (bus) => bus === 'jetstream',
     'local runs use NATS JetStream: unset EVENT_BUS or set it to jetstream',
   ),
-  NATS_URL: envString({ default: 'nats://127.0.0.1:4222' }).refine((url) => {
-    try {
-      return new URL(url).protocol === 'nats:';
-    } catch {
-      return false;
-    }
-  }, 'must be a URL starting with nats://'),
+  NATS_URL: envString({ default: 'nats://127.0.0.1:4222' }).refine(
+    (url) => URL.canParse(url) && new URL(url).protocol === 'nats:',
+    'must be a URL starting with nats://',
+  ),
   NATS_STREAM: envString({ default: 'ticketing' }),
   NATS_SUBJECT_PREFIX: envOptionalString(),
   REDIS_HOST: envString({ default: '127.0.0.1' }),
@@ -58,31 +56,10 @@ export const localEnvSchema = z.object({
 });
 
 /** The validated settings of the local tooling. */
-export interface LocalSettings {
-  redis: { host: string; port: number; password?: string };
-  nats: { url: string; host: string; port: number; stream: string; subjectPrefix?: string };
-  queuePrefix: string;
-  jwtKey: string;
-  /** True when JWT_KEY was unset and {@link DEV_JWT_KEY} is used. */
-  jwtKeyIsDevDefault: boolean;
-  ordersPort: number;
-  healthPort: number;
-  devWindowSeconds: number;
-  demoWindowSeconds: number;
-  mongoUri?: string;
-  forceMemoryStore: boolean;
-  mongoStartTimeoutMs: number;
-  logLevel: LevelWithSilent;
-}
+export type LocalSettings = ReturnType<typeof loadLocalSettings>;
 
-/**
- * Validates the environment once.
- *
- * @param env - the variables, `process.env` by default
- * @returns the settings
- * @throws ConfigError naming every malformed variable
- */
-export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+/** Validates the environment once; throws a ConfigError naming every malformed variable. */
+export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
   const e = loadConfig(localEnvSchema, env);
   const natsUrl = new URL(e.NATS_URL);
   return {
@@ -106,4 +83,15 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     mongoStartTimeoutMs: e.MONGO_START_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** {@link loadLocalSettings}, or every bad variable named and exit 1. */
+export function settingsOrExit(command: string): LocalSettings {
+  try {
+    return loadLocalSettings();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    fail(`npm run ${command}: ${err.message}`);
+    process.exit(1);
+  }
 }

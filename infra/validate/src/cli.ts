@@ -4,7 +4,7 @@
  * `--built` also checks that the image build's output is there (CI runs it
  * after the build, as `npm run test:image-build`).
  */
-import { formatProblem } from './problem';
+import { formatProblem } from './rule-context';
 import { RULES } from './rules';
 import { validateRepo } from './validate-repo';
 

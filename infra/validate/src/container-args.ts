@@ -1,4 +1,5 @@
 import type { IContainer } from 'kubernetes-models/v1';
+import { parseImage } from './manifest';
 
 /**
  * @param container - a container
@@ -34,4 +35,24 @@ export function optionValue(argv: readonly string[], names: readonly string[]): 
  */
 export function hasFlag(argv: readonly string[], names: readonly string[]): boolean {
   return argv.some((arg) => names.includes(arg));
+}
+
+/**
+ * @param container - a container
+ * @returns its image's name, without registry, folder, tag or digest: `redis`, `nats`
+ */
+export function imageName(container: IContainer): string {
+  return (
+    parseImage(container.image ?? '')
+      .repository.split('/')
+      .pop() ?? ''
+  );
+}
+
+/**
+ * @param container - a container
+ * @returns whether it runs nats-server with JetStream on
+ */
+export function runsJetStream(container: IContainer): boolean {
+  return imageName(container) === 'nats' && hasFlag(commandLine(container), ['-js', '--jetstream']);
 }

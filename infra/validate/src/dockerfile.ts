@@ -1,16 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isPinned } from './pod-rules';
-import type { Problem } from './problem';
+import { Copy, DockerfileParser, From } from 'dockerfile-ast';
+import { isPinned } from './manifest';
 import { REPO_ROOT, repoRelative } from './paths';
-import { Findings } from './rule-context';
+import { Findings, type Problem } from './rule-context';
 import type { ServiceSpec } from './services';
 
 /** One instruction, its continuation lines joined. */
 export interface Instruction {
   keyword: string;
+  /** Without the flags. */
   args: string;
   line: number;
+  /** The stage a COPY --from takes its files from. */
+  from?: string;
 }
 
 /** A FROM and what follows it. */
@@ -27,32 +30,24 @@ const NODE_BASE = /^node:22\.\d+\.\d+-alpine(\d+\.\d+)?$/;
 export const BUILD_SCRIPT = 'build:service';
 
 /**
- * Reads a Dockerfile's instructions: enough of the syntax for ours (comments,
- * backslash continuations), not heredocs.
+ * Reads a Dockerfile's stages with dockerfile-ast.
  *
  * @param text - the Dockerfile
  * @returns its stages, in order
  */
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const start = i;
-    let line = lines[i].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    while (line.endsWith('\\') && i + 1 < lines.length) {
-      i++;
-      const next = lines[i].trim();
-      line = line.slice(0, -1) + (next.startsWith('#') ? '' : ` ${next}`);
+  for (const i of DockerfileParser.parse(text).getInstructions()) {
+    if (i instanceof From) {
+      stages.push({ from: i.getImage() ?? '', name: i.getBuildStage() ?? undefined, instructions: [] });
+      continue;
     }
-    const [keyword, ...rest] = line.split(/\s+/);
-    const instruction = { keyword: keyword.toUpperCase(), args: rest.join(' '), line: start + 1 };
-    if (instruction.keyword === 'FROM') {
-      const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(instruction.args);
-      stages.push({ from: match?.[1] ?? instruction.args, name: match?.[2], instructions: [] });
-    } else {
-      stages.at(-1)?.instructions.push(instruction);
-    }
+    const args = i
+      .getArguments()
+      .map((a) => a.getValue())
+      .join(' ');
+    const from = i instanceof Copy ? (i.getFromFlag()?.getValue() ?? undefined) : undefined;
+    stages.at(-1)?.instructions.push({ keyword: i.getKeyword(), args, line: i.getRange().start.line + 1, from });
   }
   return stages;
 }
@@ -70,19 +65,10 @@ export function execForm(args: string): string[] | undefined {
   }
 }
 
-const last = (stage: Stage, keyword: string): Instruction | undefined =>
-  stage.instructions.filter((i) => i.keyword === keyword).at(-1);
+const last = (stage: Stage | undefined, keyword: string): Instruction | undefined =>
+  stage?.instructions.filter((i) => i.keyword === keyword).at(-1);
 
-/**
- * @param stage - a stage
- * @param inherited - the WORKDIR it starts in
- * @returns its last WORKDIR
- */
-function workdirOf(stage: Stage, inherited: string): string {
-  return stage.instructions
-    .filter((i) => i.keyword === 'WORKDIR')
-    .reduce((dir, i) => path.posix.resolve(dir, i.args), inherited);
-}
+const readJson = <T>(root: string, file: string): T => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as T;
 
 export interface DockerfileOptions {
   /** The repository: the build context. */
@@ -93,9 +79,10 @@ export interface DockerfileOptions {
 
 /**
  * Checks one service's Dockerfile against STYLE.md: multi-stage, pinned Node 22
- * Alpine, npm ci, the one build script, dev dependencies pruned, USER node and
- * an exec-form `node` CMD; a dev stage that runs the service's own dev script;
- * and every file it copies in the build context and not in .dockerignore.
+ * Alpine, npm ci, the one build script, a runtime holding only the service's and
+ * common's production dependencies, USER node and an exec-form `node` CMD; a
+ * dev stage that runs the service's own dev script; and every file it copies in
+ * the build context and not in .dockerignore.
  *
  * @param service - the service
  * @param options - where the repository is
@@ -113,25 +100,33 @@ export function checkDockerfile(service: ServiceSpec, options: DockerfileOptions
   const stages = parseDockerfile(fs.readFileSync(file, 'utf8'));
   const names = new Set(stages.map((s) => s.name).filter(Boolean));
   if (stages.length < 2) found.add(at, 'must be multi-stage: build with the dev dependencies, run without them');
-
-  for (const stage of stages) {
-    if (names.has(stage.from)) continue;
-    if (!NODE_BASE.test(stage.from) || !isPinned(stage.from)) {
-      found.add(at, `FROM ${stage.from}: the base must be node:22.x.y-alpine, pinned to a release`);
+  for (const { from } of stages) {
+    if (!names.has(from) && (!NODE_BASE.test(from) || !isPinned(from))) {
+      found.add(at, `FROM ${from}: the base must be node:22.x.y-alpine, pinned to a release`);
     }
   }
-  const runs = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args));
-  if (!runs.some((r) => /\bnpm ci\b/.test(r))) found.add(at, 'must install with npm ci, from the lockfile');
-  const build = new RegExp(`\\bSERVICE=${service.name} npm run ${BUILD_SCRIPT}\\b`);
-  if (!runs.some((r) => build.test(r))) {
+  const runsIn = (stage: Stage, pattern: RegExp) =>
+    stage.instructions.some((i) => i.keyword === 'RUN' && pattern.test(i.args));
+  if (!stages.some((s) => runsIn(s, /\bnpm ci\b/))) found.add(at, 'must install with npm ci, from the lockfile');
+  if (!stages.some((s) => runsIn(s, new RegExp(`\\bSERVICE=${service.name} npm run ${BUILD_SCRIPT}\\b`)))) {
     found.add(at, `must build with \`SERVICE=${service.name} npm run ${BUILD_SCRIPT}\`, the script CI runs`);
   }
-  if (!runs.some((r) => /\bnpm prune\b.*--omit=dev/.test(r)))
-    found.add(at, 'must drop the dev dependencies (npm prune --omit=dev)');
+  // The runtime's node_modules: npm ci of the service's and common's production dependencies, nothing else.
+  const install = `npm ci --omit=dev --workspace=${service.name} --workspace=common`;
+  const own = new RegExp(
+    `\\bnpm ci\\b(?=.*\\s--omit=dev\\b)(?=.*\\s--workspace=${service.name}\\b)(?=.*\\s--workspace=common\\b)`,
+  );
+  const deps = stages.find((s) => s.name && runsIn(s, own));
+  const runtime = stages.at(-1);
+  if (!deps) {
+    found.add(at, `must install the runtime's dependencies with \`${install}\`: no dev dependency, no other service's`);
+  } else if (!runtime?.instructions.some((i) => i.keyword === 'COPY' && i.from === deps.name)) {
+    found.add(at, `the last stage must take its node_modules from the stage ${deps.name}, which runs ${install}`);
+  }
 
   // The first WORKDIR holds package.json and the lockfile: the repository's root, in the image.
   const appRoot = stages[0]?.instructions.find((i) => i.keyword === 'WORKDIR')?.args ?? '/';
-  checkRuntimeStage(stages.at(-1), service, { root, appRoot, at, built: options.built === true }, found);
+  checkRuntimeStage(runtime, service, { root, appRoot, at, built: options.built === true }, found);
   checkDevStage(
     stages.find((s) => s.name === 'dev'),
     service,
@@ -139,7 +134,9 @@ export function checkDockerfile(service: ServiceSpec, options: DockerfileOptions
     found,
   );
   checkCopies(stages, names, { root, at }, found);
-  checkBuildScript(root, found);
+  if (!readJson<{ scripts?: Record<string, string> }>(root, 'package.json').scripts?.[BUILD_SCRIPT]) {
+    found.add('package.json', `has no ${BUILD_SCRIPT} script, which the Dockerfiles and CI run`);
+  }
   return found.problems;
 }
 
@@ -151,8 +148,7 @@ function checkRuntimeStage(
 ): void {
   if (!stage) return;
   if (last(stage, 'USER')?.args !== 'node') found.add(at, 'the last stage must end with USER node');
-  const cmd = last(stage, 'CMD');
-  const argv = cmd && execForm(cmd.args);
+  const argv = execForm(last(stage, 'CMD')?.args ?? '');
   if (!argv || argv[0] !== 'node' || argv.length < 2) {
     // npm doesn't pass SIGTERM on, and a shell form runs under /bin/sh, which doesn't either.
     found.add(
@@ -161,15 +157,17 @@ function checkRuntimeStage(
     );
     return;
   }
-  if (built) {
-    const script = path.posix.resolve(workdirOf(stage, '/'), argv[1]);
-    const onDisk = path.join(root, path.posix.relative(appRoot, script));
-    if (!fs.existsSync(onDisk)) {
-      found.add(
-        at,
-        `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk, root)} (${service.name}/src/index.ts?)`,
-      );
-    }
+  if (!built) return;
+  const workdir = stage.instructions
+    .filter((i) => i.keyword === 'WORKDIR')
+    .reduce((dir, i) => path.posix.resolve(dir, i.args), '/');
+  const script = path.posix.resolve(workdir, argv[1]);
+  const onDisk = path.join(root, path.posix.relative(appRoot, script));
+  if (!fs.existsSync(onDisk)) {
+    found.add(
+      at,
+      `CMD starts ${script}, but the build did not produce ${repoRelative(onDisk, root)} (${service.name}/src/index.ts?)`,
+    );
   }
 }
 
@@ -185,9 +183,7 @@ function checkDevStage(
   }
   if (last(stage, 'USER')?.args !== 'node') found.add(at, 'the dev stage must end with USER node');
   const argv = execForm(last(stage, 'CMD')?.args ?? '');
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, service.name, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
+  const pkg = readJson<{ scripts?: Record<string, string> }>(root, path.join(service.name, 'package.json'));
   const dev = (pkg.scripts?.dev ?? '').split(/\s+/).filter(Boolean);
   // The dev script without npm: its program by path, then the same arguments.
   const same =
@@ -217,27 +213,15 @@ function checkCopies(
       if (!ignored(`common/${must}/x`)) found.add('.dockerignore', `must exclude **/${must}`);
     }
   }
-  for (const stage of stages) {
-    for (const copy of stage.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
-      const words = copy.args.split(/\s+/);
-      if (words.some((w) => w.startsWith('--from='))) continue;
-      const sources = words.filter((w) => !w.startsWith('--')).slice(0, -1);
-      for (const source of sources) {
-        if (stageNames.has(source)) continue;
-        if (!fs.existsSync(path.join(root, source)))
-          found.add(at, `line ${copy.line}: COPY ${source}: not in the build context (the repository root)`);
-        else if (ignored?.(source)) found.add(at, `line ${copy.line}: COPY ${source}: excluded by .dockerignore`);
-      }
+  for (const copy of stages.flatMap((s) => s.instructions)) {
+    if ((copy.keyword !== 'COPY' && copy.keyword !== 'ADD') || copy.from !== undefined) continue;
+    for (const source of copy.args.split(' ').slice(0, -1)) {
+      if (stageNames.has(source)) continue;
+      if (!fs.existsSync(path.join(root, source)))
+        found.add(at, `line ${copy.line}: COPY ${source}: not in the build context (the repository root)`);
+      else if (ignored?.(source)) found.add(at, `line ${copy.line}: COPY ${source}: excluded by .dockerignore`);
     }
   }
-}
-
-function checkBuildScript(root: string, found: Findings): void {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
-  if (!pkg.scripts?.[BUILD_SCRIPT])
-    found.add('package.json', `has no ${BUILD_SCRIPT} script, which the Dockerfiles and CI run`);
 }
 
 /**

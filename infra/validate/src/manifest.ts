@@ -1,5 +1,5 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1';
-import type { IContainer, IPodSpec, IPodTemplateSpec } from 'kubernetes-models/v1';
+import type { IContainer, IPodSpec, IPodTemplateSpec, IService } from 'kubernetes-models/v1';
 
 type ObjectMeta = NonNullable<IDeployment['metadata']>;
 
@@ -74,3 +74,58 @@ export function parseImage(image: string): { repository: string; tag?: string; d
     ? { repository: nameAndTag, digest }
     : { repository: nameAndTag.slice(0, colon), tag: nameAndTag.slice(colon + 1), digest };
 }
+
+/**
+ * @param image - an image reference
+ * @returns whether it names one version: a digest, or a tag with a version number in it
+ */
+export function isPinned(image: string): boolean {
+  const { tag, digest } = parseImage(image);
+  return digest !== undefined || (tag !== undefined && tag !== 'latest' && /\d/.test(tag));
+}
+
+/**
+ * @param container - a container
+ * @param port - a port's name or number
+ * @returns whether the container declares it
+ */
+export function declaresPort(container: IContainer, port: string | number): boolean {
+  return (container.ports ?? []).some((p) => (typeof port === 'string' ? p.name === port : p.containerPort === port));
+}
+
+/**
+ * @param objects - the objects of one overlay
+ * @param selector - label selector entries (matchLabels, or a Service's selector)
+ * @returns the workloads whose pods it picks (none for an empty selector)
+ */
+export function workloadsSelectedBy(
+  objects: readonly K8sObject[],
+  selector: Record<string, string> | undefined,
+): Workload[] {
+  const entries = Object.entries(selector ?? {});
+  return objects
+    .filter(isWorkload)
+    .filter((w) => entries.length > 0 && entries.every(([k, v]) => w.spec.template.metadata?.labels?.[k] === v));
+}
+
+/**
+ * @param objects - the objects of one overlay
+ * @param kind - a kind
+ * @param name - a name
+ * @returns that object
+ */
+export function findObject<T extends K8sObject = K8sObject>(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+): T | undefined {
+  return objects.find((o) => o.kind === kind && o.metadata.name === name) as T | undefined;
+}
+
+/**
+ * @param objects - the objects of one overlay
+ * @param name - a Service's name
+ * @returns that Service
+ */
+export const findService = (objects: readonly K8sObject[], name: string) =>
+  findObject<IService & K8sObject>(objects, 'Service', name);

@@ -1,4 +1,19 @@
-import type { Problem } from './problem';
+/** One thing wrong with the manifests, the Dockerfiles or skaffold.yaml. */
+export interface Problem {
+  /** The check that found it, such as `schema` or `probes`. */
+  rule: string;
+  /** Where, such as `overlays/dev: Deployment/orders-depl: containers[orders]`. */
+  where: string;
+  message: string;
+}
+
+/**
+ * @param problem - a problem
+ * @returns it on one line
+ */
+export function formatProblem(problem: Problem): string {
+  return `[${problem.rule}] ${problem.where}: ${problem.message}`;
+}
 
 /** What the rules know of the overlay they check. */
 export interface RuleContext {
@@ -31,6 +46,14 @@ export class Findings {
    */
   add(where: string, message: string): void {
     this.problems.push({ rule: this.rule, where, message });
+  }
+
+  /**
+   * @param rules - several rules' names
+   * @returns the findings of each; `Object.values` lists them in this order
+   */
+  static of<R extends string>(...rules: R[]): Record<R, Findings> {
+    return Object.fromEntries(rules.map((rule) => [rule, new Findings(rule)])) as Record<R, Findings>;
   }
 }
 

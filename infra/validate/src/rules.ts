@@ -1,7 +1,6 @@
 import { isWorkload, type K8sObject } from './manifest';
 import { checkPods } from './pod-rules';
-import type { Problem } from './problem';
-import type { RuleContext } from './rule-context';
+import type { Problem, RuleContext } from './rule-context';
 import { checkServices } from './service-rules';
 import { checkStores } from './store-rules';
 import { checkTopology } from './topology-rules';

@@ -5,33 +5,22 @@ import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { describe, type K8sObject } from './manifest';
-import type { Problem } from './problem';
+import type { Problem } from './rule-context';
 
 /** What the models of kubernetes-models have in common. */
 interface ModelClass {
   new (data: never): object;
+  readonly apiVersion: string;
+  readonly kind: string;
   prototype: { validate(): void };
 }
 
-/** The kinds these manifests may use, by `apiVersion/kind`. Add one here to allow it. */
+/** The kinds these manifests may use, by `apiVersion/kind` (each model knows its own). Add one here to allow it. */
 const MODELS: Record<string, ModelClass> = Object.fromEntries(
   [
-    [Deployment, 'apps/v1', 'Deployment'],
-    [StatefulSet, 'apps/v1', 'StatefulSet'],
-    [DaemonSet, 'apps/v1', 'DaemonSet'],
-    [Job, 'batch/v1', 'Job'],
-    [CronJob, 'batch/v1', 'CronJob'],
-    [Service, 'v1', 'Service'],
-    [ConfigMap, 'v1', 'ConfigMap'],
-    [Secret, 'v1', 'Secret'],
-    [ServiceAccount, 'v1', 'ServiceAccount'],
-    [PersistentVolumeClaim, 'v1', 'PersistentVolumeClaim'],
-    [Namespace, 'v1', 'Namespace'],
-    [Ingress, 'networking.k8s.io/v1', 'Ingress'],
-    [NetworkPolicy, 'networking.k8s.io/v1', 'NetworkPolicy'],
-    [PodDisruptionBudget, 'policy/v1', 'PodDisruptionBudget'],
-    [HorizontalPodAutoscaler, 'autoscaling/v2', 'HorizontalPodAutoscaler'],
-  ].map(([model, apiVersion, kind]) => [`${apiVersion as string}/${kind as string}`, model as ModelClass]),
+    ...[Deployment, StatefulSet, DaemonSet, Job, CronJob, HorizontalPodAutoscaler, PodDisruptionBudget],
+    ...[Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Namespace, Ingress, NetworkPolicy],
+  ].map((model: ModelClass) => [`${model.apiVersion}/${model.kind}`, model]),
 );
 
 interface AjvError {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { JsonPatchError, applyOperation, type Operation } from 'fast-json-patch';
 import { parse } from 'yaml';
 import { parseDockerfile } from './dockerfile';
-import type { Problem } from './problem';
 import { REPO_ROOT, repoRelative } from './paths';
-import { Findings } from './rule-context';
+import { Findings, type Problem } from './rule-context';
 import { SERVICES } from './services';
 
 interface Artifact {
@@ -148,7 +148,8 @@ function checkArtifacts(
 
 /**
  * Skaffold's profile semantics, for the fields we use: the JSON patches apply
- * to the whole config first, then the profile's own build and manifests
+ * to the whole config first (fast-json-patch, which refuses a path that does
+ * not exist, as skaffold does), then the profile's own build and manifests
  * replace the config's.
  *
  * @param config - skaffold.yaml
@@ -157,51 +158,16 @@ function checkArtifacts(
  * @throws Error when a patch doesn't apply, as skaffold would
  */
 export function applyProfile(config: SkaffoldConfig, profile: Profile): Pipeline {
-  const patched = structuredClone({ build: config.build, manifests: config.manifests }) as Record<string, unknown>;
-  for (const patch of profile.patches ?? []) applyPatch(patched, patch);
-  return {
-    build: (profile.build ?? patched.build) as Pipeline['build'],
-    manifests: (profile.manifests ?? patched.manifests) as Pipeline['manifests'],
-  };
-}
-
-function applyPatch(doc: Record<string, unknown>, patch: NonNullable<Profile['patches']>[number]): void {
-  const pointer = patch.path ?? '';
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const key = parts.pop();
-  let parent: unknown = doc;
-  for (const part of parts) {
-    parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[part] : undefined;
+  let patched: Pipeline = structuredClone({ build: config.build, manifests: config.manifests });
+  for (const patch of profile.patches ?? []) {
+    try {
+      patched = applyOperation(patched, patch as Operation, true).newDocument;
+    } catch (err) {
+      const unresolvable = err instanceof JsonPatchError && err.name === 'OPERATION_PATH_UNRESOLVABLE';
+      throw new Error(`patch ${patch.op} ${patch.path}: ${unresolvable ? 'no such path' : (err as Error).message}`, {
+        cause: err,
+      });
+    }
   }
-  if (key === undefined || parent === null || typeof parent !== 'object') {
-    throw new Error(`patch ${patch.op} ${pointer}: no such path`);
-  }
-  if (Array.isArray(parent)) {
-    const index = key === '-' ? parent.length : Number(key);
-    const exists = key !== '-' && index < parent.length;
-    if (patch.op === 'add') parent.splice(index, 0, patch.value);
-    else if (!exists && (patch.op === 'replace' || patch.op === 'remove'))
-      throw new Error(`patch ${patch.op} ${pointer}: no such path`);
-    else if (patch.op === 'replace') parent[index] = patch.value;
-    else if (patch.op === 'remove') parent.splice(index, 1);
-    else throw new Error(`patch ${patch.op} ${pointer}: this check knows add, replace and remove only`);
-    return;
-  }
-  const object = parent as Record<string, unknown>;
-  switch (patch.op) {
-    case 'add':
-      object[key] = patch.value;
-      return;
-    case 'replace':
-    case 'remove':
-      if (!(key in object)) throw new Error(`patch ${patch.op} ${pointer}: no such path`);
-      if (patch.op === 'replace') object[key] = patch.value;
-      else delete object[key];
-      return;
-    default:
-      throw new Error(`patch ${patch.op} ${pointer}: this check knows add, replace and remove only`);
-  }
+  return { build: profile.build ?? patched.build, manifests: profile.manifests ?? patched.manifests };
 }

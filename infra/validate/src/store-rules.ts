@@ -1,8 +1,7 @@
 import type { IContainer } from 'kubernetes-models/v1';
-import { commandLine, hasFlag, optionValue } from './container-args';
-import { containersOf, describe, parseImage, type Workload } from './manifest';
-import type { Problem } from './problem';
-import { Findings, type RuleContext } from './rule-context';
+import { commandLine, imageName, optionValue, runsJetStream } from './container-args';
+import { containersOf, describe, type Workload } from './manifest';
+import { Findings, type RuleContext, type Problem } from './rule-context';
 
 /** A server that keeps data, and where it keeps it. */
 interface Store {
@@ -14,11 +13,6 @@ interface Store {
   /** Its own settings to check. */
   check?(argv: readonly string[], at: string, found: Findings): void;
 }
-
-const imageName = (container: IContainer): string =>
-  parseImage(container.image ?? '')
-    .repository.split('/')
-    .pop() ?? '';
 
 const STORES: readonly Store[] = [
   {
@@ -34,7 +28,7 @@ const STORES: readonly Store[] = [
   },
   {
     name: 'NATS JetStream',
-    runs: (c) => imageName(c) === 'nats' && hasFlag(commandLine(c), ['-js', '--jetstream']),
+    runs: runsJetStream,
     // Without -sd the store goes to a folder in /tmp: never what we want.
     dataDir: (argv) => optionValue(argv, ['-sd', '--store_dir']),
   },

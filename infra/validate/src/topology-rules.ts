@@ -1,11 +1,9 @@
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IService } from 'kubernetes-models/v1';
-import { describe, isWorkload, type K8sObject } from './manifest';
-import { declaresPort } from './pod-rules';
-import type { Problem } from './problem';
-import { Findings, type RuleContext } from './rule-context';
-import { findService, workloadsSelectedBy } from './selectors';
+import { declaresPort, describe, findObject, findService, isWorkload, workloadsSelectedBy } from './manifest';
+import type { K8sObject, Workload } from './manifest';
+import { Findings, type RuleContext, type Problem } from './rule-context';
 import { SERVICES } from './services';
 
 /** The course's local host, which must not reach production. */
@@ -96,7 +94,7 @@ function checkBudgets(objects: readonly K8sObject[], context: RuleContext): Prob
     }
   }
   for (const service of SERVICES) {
-    const w = objects.filter(isWorkload).find((o) => o.kind === 'Deployment' && o.metadata.name === service.deployment);
+    const w = findObject<Workload>(objects, 'Deployment', service.deployment);
     if (!w) continue;
     const at = `${context.where}: ${describe(w)}`;
     const replicas = w.spec.replicas ?? 1;

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { checkDockerfile } from './dockerfile';
 import type { K8sObject } from './manifest';
-import type { Problem } from './problem';
 import { OVERLAYS_DIR, REPO_ROOT, repoRelative } from './paths';
 import { listOverlays, RenderError, renderKustomization } from './render';
-import { environmentOf, type RuleContext } from './rule-context';
+import { environmentOf, type RuleContext, type Problem } from './rule-context';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
 import { SERVICES } from './services';

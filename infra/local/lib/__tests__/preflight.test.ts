@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
-import { checkNats, checkRedis, freePort, inspectPort } from '../preflight';
+import { freePort } from '@grider-ms-tickets/common/testing';
+import { checkNats, checkRedis, inspectPort } from '../preflight';
 
 const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 const NATS = (() => {

@@ -61,8 +61,22 @@ describe('checkDockerfile', () => {
   });
 
   it('when the dev dependencies stay in the image, says so', () => {
-    expect(edited((d) => d.replace('npm prune --omit=dev', 'npm cache clean --force'))).toEqual([
-      'expiration/Dockerfile: must drop the dev dependencies (npm prune --omit=dev)',
+    expect(edited((d) => d.replace('npm ci --omit=dev', 'npm ci'))).toEqual([
+      "expiration/Dockerfile: must install the runtime's dependencies with `npm ci --omit=dev --workspace=expiration --workspace=common`: no dev dependency, no other service's",
+    ]);
+  });
+
+  it("when the image installs every workspace's production dependencies, says so", () => {
+    expect(edited((d) => d.replace(' --workspace=expiration --workspace=common', ''))).toEqual([
+      "expiration/Dockerfile: must install the runtime's dependencies with `npm ci --omit=dev --workspace=expiration --workspace=common`: no dev dependency, no other service's",
+    ]);
+  });
+
+  it('when the runtime takes node_modules from the build stage, with every dev dependency, says so', () => {
+    expect(
+      edited((d) => d.replace('COPY --from=prod-deps /app/node_modules', 'COPY --from=build /app/node_modules')),
+    ).toEqual([
+      'expiration/Dockerfile: the last stage must take its node_modules from the stage prod-deps, which runs npm ci --omit=dev --workspace=expiration --workspace=common',
     ]);
   });
 

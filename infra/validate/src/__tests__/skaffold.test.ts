@@ -62,9 +62,9 @@ describe('checkSkaffold', () => {
     const problems = checkEdited((y) => y.replace('target: dev', 'target: develop'));
 
     expect(problems).toEqual([
-      'skaffold.yaml: default pipeline: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, runtime)',
+      'skaffold.yaml: default pipeline: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
       // The prod profiles replace that target, so only the default and jetstream pipelines have it.
-      'skaffold.yaml: profile jetstream: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, runtime)',
+      'skaffold.yaml: profile jetstream: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
     ]);
   });
 

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { K8sObject } from '../../manifest';
 import { OVERLAYS_DIR } from '../../paths';
-import type { Problem } from '../../problem';
 import { renderKustomization } from '../../render';
-import { environmentOf, type RuleContext } from '../../rule-context';
+import { environmentOf, type RuleContext, type Problem } from '../../rule-context';
 import { checkRules } from '../../rules';
 import { checkSchema } from '../../schema';
 import { checkSkaffold } from '../../skaffold';
