@@ -197,6 +197,11 @@ export class StanBus implements EventBus {
     return handle;
   }
 
+  /**
+   * Publishes one message. NATS Streaming has neither message ids nor headers,
+   * so `PublishOptions` are ignored: a correlation id in `headers` does not
+   * reach the listeners (they log the entity's id instead).
+   */
   publish(subject: string, payload: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.publish(subject, payload, (err) => (err ? reject(err) : resolve()));
@@ -250,6 +255,11 @@ class StanEventMessage implements EventMessage {
 
   /** NATS Streaming has no negative ack: not acking is what brings the message back. */
   nak(): void {}
+
+  /** NATS Streaming messages have no headers. */
+  getHeader(): undefined {
+    return undefined;
+  }
 
   getDeliveryCount(): number {
     return this.deliveryCount;
