@@ -9,6 +9,7 @@ import {
   type EventMessage,
   type EventSubscription,
   type MessageHandler,
+  type PublishOptions,
   type SubscriptionSpec,
 } from './event-bus';
 import { defaultLogger } from '../logging/logger';
@@ -202,7 +203,7 @@ export class StanBus implements EventBus {
    * so `PublishOptions` are ignored: a correlation id in `headers` does not
    * reach the listeners (they log the entity's id instead).
    */
-  publish(subject: string, payload: string): Promise<void> {
+  publish(subject: string, payload: string, _options?: PublishOptions): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.publish(subject, payload, (err) => (err ? reject(err) : resolve()));
     });
