@@ -248,7 +248,10 @@ export class JetStreamBus implements EventBus {
    * so a message never waits in a client buffer while its ack wait runs out
    * (a `consume()` refills its buffer as messages arrive, not as they are
    * handled). A failed pull (the connection is down, say) is retried after a
-   * short capped delay.
+   * short capped delay. A pull for many free slots delivers many messages at
+   * once, which is what a {@link BatchListener} gathers into a batch; its
+   * handler settles when the batch is done, so a batch being stored holds its
+   * slots and nothing more is pulled meanwhile.
    */
   private async pump(consumer: Consumer, spec: SubscriptionSpec, handler: MessageHandler, pull: PullState) {
     const inFlight = new Set<Promise<void>>();
