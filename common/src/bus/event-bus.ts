@@ -20,6 +20,15 @@ export interface EventMessage extends StanMessage {
    * @param delayMs - how long the server should wait before redelivering
    */
   nak(delayMs?: number): void;
+  /**
+   * A header of the message, such as {@link CORRELATION_ID_HEADER}. Names are
+   * matched ignoring case. NATS Streaming has no headers: its messages answer
+   * undefined for every name.
+   *
+   * @param name - the header name
+   * @returns its (first) value, or undefined when the message has no such header
+   */
+  getHeader(name: string): string | undefined;
 }
 
 /** What a listener asks a transport for. */
@@ -56,6 +65,14 @@ export interface PublishOptions {
    * the stream's duplicate window; NATS Streaming ignores it.
    */
   msgId?: string;
+  /**
+   * Headers sent with the message, such as {@link CORRELATION_ID_HEADER}.
+   * JetStream sends them as NATS headers; a value may not contain CR or LF,
+   * and names starting with `Nats-` are NATS's own (the dedupe id is set
+   * through `msgId`), so JetStream refuses them. NATS Streaming has no headers
+   * and drops them: what they carry does not reach its listeners.
+   */
+  headers?: Record<string, string>;
 }
 
 /** Marks objects that are event buses, as opposed to raw node-nats-streaming clients. */

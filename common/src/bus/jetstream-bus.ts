@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { Match, connect, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -202,8 +202,18 @@ export class JetStreamBus implements EventBus {
     return handle;
   }
 
+  /**
+   * Publishes one message and waits for the stream's ack. `options.msgId`
+   * becomes the `Nats-Msg-Id` dedupe id; `options.headers` are sent as NATS
+   * headers.
+   *
+   * @throws RangeError for a header named `Nats-…`, which NATS reserves for itself
+   */
   async publish(subject: string, payload: string, options: PublishOptions = {}): Promise<void> {
-    await this.js.publish(this.wireSubject(subject), payload, options.msgId ? { msgID: options.msgId } : undefined);
+    await this.js.publish(this.wireSubject(subject), payload, {
+      ...(options.msgId ? { msgID: options.msgId } : {}),
+      ...(options.headers ? { headers: natsHeaders(options.headers) } : {}),
+    });
   }
 
   isConnected(): boolean {
@@ -238,7 +248,10 @@ export class JetStreamBus implements EventBus {
    * so a message never waits in a client buffer while its ack wait runs out
    * (a `consume()` refills its buffer as messages arrive, not as they are
    * handled). A failed pull (the connection is down, say) is retried after a
-   * short capped delay.
+   * short capped delay. A pull for many free slots delivers many messages at
+   * once, which is what a {@link BatchListener} gathers into a batch; its
+   * handler settles when the batch is done, so a batch being stored holds its
+   * slots and nothing more is pulled meanwhile.
    */
   private async pump(consumer: Consumer, spec: SubscriptionSpec, handler: MessageHandler, pull: PullState) {
     const inFlight = new Set<Promise<void>>();
@@ -440,6 +453,18 @@ interface PullState {
   wake?: () => void;
 }
 
+/** NATS headers of a plain record; names starting with `Nats-` are refused, NATS uses them itself. */
+function natsHeaders(record: Record<string, string>) {
+  const h = headers();
+  for (const [name, value] of Object.entries(record)) {
+    if (/^nats-/i.test(name)) {
+      throw new RangeError(`header ${name} is reserved by NATS; a dedupe id goes in PublishOptions.msgId`);
+    }
+    h.set(name, value);
+  }
+  return h;
+}
+
 function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
@@ -461,6 +486,11 @@ class JetStreamEventMessage implements EventMessage {
 
   getDeliveryCount(): number {
     return this.m.info.deliveryCount;
+  }
+
+  getHeader(name: string): string | undefined {
+    const h = this.m.headers;
+    return h?.has(name, Match.IgnoreCase) ? h.get(name, Match.IgnoreCase) : undefined;
   }
 
   /** The logical subject, without the bus's subject prefix. */

@@ -9,6 +9,7 @@ import {
   type EventMessage,
   type EventSubscription,
   type MessageHandler,
+  type PublishOptions,
   type SubscriptionSpec,
 } from './event-bus';
 import { defaultLogger } from '../logging/logger';
@@ -197,7 +198,12 @@ export class StanBus implements EventBus {
     return handle;
   }
 
-  publish(subject: string, payload: string): Promise<void> {
+  /**
+   * Publishes one message. NATS Streaming has neither message ids nor headers,
+   * so `PublishOptions` are ignored: a correlation id in `headers` does not
+   * reach the listeners (they log the entity's id instead).
+   */
+  publish(subject: string, payload: string, _options?: PublishOptions): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.publish(subject, payload, (err) => (err ? reject(err) : resolve()));
     });
@@ -250,6 +256,11 @@ class StanEventMessage implements EventMessage {
 
   /** NATS Streaming has no negative ack: not acking is what brings the message back. */
   nak(): void {}
+
+  /** NATS Streaming messages have no headers. */
+  getHeader(): undefined {
+    return undefined;
+  }
 
   getDeliveryCount(): number {
     return this.deliveryCount;

@@ -1,36 +1,14 @@
-import type { Logger } from 'pino';
 import type { Event } from './base-event';
-import { RecentFailures } from './recent-failures';
-import { validateEvent } from './schemas';
-import type { EventMessage, EventSubscription } from '../bus/event-bus';
-import { toEventBus, type EventClient } from '../bus/to-event-bus';
-import { DEFAULT_MAX_DELIVERIES } from '../config/event-bus-defaults';
-import { DEAD_LETTER_SUBJECT, createDeadLetter, type DeadLetter } from '../dead-letter/dead-letter';
-import { defaultLogger } from '../logging/logger';
+import { ListenerBase, errorMessage } from './listener-base';
+import type { EventMessage } from '../bus/event-bus';
 
-/** Options of a {@link Listener}. */
-export interface ListenerOptions {
-  /** Where the listener logs; a shared `common` logger if absent. */
-  logger?: Logger;
-  /**
-   * On which delivery a message whose handler still fails is given up on and
-   * dead-lettered. Services pass `config.eventBus.maxDeliveries`
-   * (`EVENT_MAX_DELIVERIES`).
-   *
-   * @defaultValue 10
-   */
-  maxDeliveries?: number;
-  /**
-   * The service name written into dead letters.
-   *
-   * @defaultValue the queue group name
-   */
-  service?: string;
-}
+export type { ListenerOptions } from './listener-base';
 
 /**
- * Receives one subject as a member of a durable queue group, with the course's
- * API: set `subject` and `queueGroupName`, write `onMessage`, call `listen()`.
+ * Receives one subject as a member of a durable queue group, one message at a
+ * time, with the course's API: set `subject` and `queueGroupName`, write
+ * `onMessage`, call `listen()`. (To handle many messages in one unit of work,
+ * extend {@link BatchListener} instead.)
  *
  * Beyond the course, every payload is checked against its subject's schema
  * before `onMessage` sees it. A payload that can never succeed (not JSON, a
@@ -48,11 +26,7 @@ export interface ListenerOptions {
  *
  * @typeParam T - the event type, such as `OrderCreatedEvent`
  */
-export abstract class Listener<T extends Event> {
-  /** The subject listened to. */
-  abstract subject: T['subject'];
-  /** The queue group, which is also the durable name. */
-  abstract queueGroupName: string;
+export abstract class Listener<T extends Event> extends ListenerBase<T> {
   /**
    * Handles one valid event. Ack `msg` when the work is done; throw (or don't
    * ack) to have it redelivered.
@@ -62,233 +36,16 @@ export abstract class Listener<T extends Event> {
    */
   abstract onMessage(data: T['data'], msg: EventMessage): void | Promise<void>;
 
-  /**
-   * Milliseconds before an unacked message is redelivered.
-   *
-   * @defaultValue 5000
-   */
-  protected ackWait = 5 * 1000;
-  /**
-   * How many messages this instance handles at once. Above 1, messages may be
-   * handled out of order.
-   *
-   * @defaultValue 1
-   */
-  protected maxInFlight = 1;
-  /**
-   * Larger payloads are rejected before they are parsed.
-   *
-   * @defaultValue 262144 (256 KiB)
-   */
-  protected maxPayloadBytes = 256 * 1024;
-  /** What the listener was built with, a bus or a raw NATS Streaming client. */
-  protected client: EventClient;
-  protected readonly logger: Logger;
-  private subscription?: Promise<EventSubscription>;
-  // Not named maxDeliveries: subclasses written before it existed may have a member of that name.
-  private readonly deliveryLimit: number;
-  private readonly serviceName?: string;
-  private readonly recentFailures = new RecentFailures();
-
-  /**
-   * @param client - an event bus, or a connected node-nats-streaming client
-   * @param options - the logger, the delivery limit and the service name
-   * @throws RangeError when `maxDeliveries` is not a whole number of at least 1
-   */
-  constructor(client: EventClient, options: ListenerOptions = {}) {
-    this.client = client;
-    this.logger = options.logger ?? defaultLogger();
-    this.deliveryLimit = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-    if (!Number.isInteger(this.deliveryLimit) || this.deliveryLimit < 1) {
-      throw new RangeError(`maxDeliveries must be a whole number of at least 1, not ${options.maxDeliveries}`);
-    }
-    this.serviceName = options.service;
-  }
-
-  /**
-   * Subscribes. Returns a promise for callers that want to know when the
-   * subscription is live; course code that ignores it works as before.
-   *
-   * @returns once the server has registered the subscription
-   */
-  async listen(): Promise<void> {
-    if (this.subscription) {
-      await this.subscription;
-      return;
-    }
-    // Kept as a promise so that two calls at once subscribe once.
-    this.subscription = toEventBus(this.client).subscribe(
-      {
-        subject: this.subject,
-        queueGroupName: this.queueGroupName,
-        ackWait: this.ackWait,
-        maxInFlight: this.maxInFlight,
-        maxDeliveries: this.deliveryLimit,
-      },
-      (msg) => this.handleMessage(msg),
-    );
-    try {
-      await this.subscription;
-    } catch (err) {
-      this.subscription = undefined;
-      throw err;
-    }
-    this.logger.info({ subject: this.subject, queueGroup: this.queueGroupName }, 'listening');
-  }
-
-  /**
-   * Stops receiving; messages in flight finish first. The durable position is
-   * kept, so a later `listen()` resumes where this one stopped.
-   */
-  async close(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await (await subscription?.catch(() => undefined))?.close();
-  }
-
-  /**
-   * Decodes a message as JSON, as the course's `parseMessage` does.
-   *
-   * @param msg - a message
-   * @returns the parsed payload, not validated
-   * @throws SyntaxError when the payload is not JSON
-   */
-  parseMessage(msg: Pick<EventMessage, 'getData'>): unknown {
-    const data = msg.getData();
-    return JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  }
-
-  /**
-   * The path of every delivered message: the delivery limit, size check, JSON,
-   * schema, then `onMessage`. Transports call it, and so does the test kit. It
-   * never throws.
-   *
-   * @param msg - the delivered message
-   */
-  async handleMessage(msg: EventMessage): Promise<void> {
-    const deliveries = msg.getDeliveryCount();
-    if (deliveries > this.deliveryLimit) {
-      // The last allowed delivery failed without a dead letter (its publish
-      // failed, or the handler let the ack wait run out): don't run the handler
-      // again, try the dead letter again.
-      const reason =
-        this.recentFailures.recall(msg.getSequence()) ??
-        `delivered ${deliveries} times, more than the ${this.deliveryLimit} allowed`;
-      return this.deadLetter(msg, reason);
-    }
-    const size = msg.getRawData().length;
-    if (size > this.maxPayloadBytes) {
-      return this.reject(msg, `payload is ${size} bytes, over the limit of ${this.maxPayloadBytes}`);
-    }
-    let payload: unknown;
-    try {
-      payload = this.parseMessage(msg);
-    } catch (err) {
-      return this.reject(msg, `payload is not JSON: ${(err as Error).message}`);
-    }
-    const result = validateEvent(this.subject, payload);
-    if (!result.ok) return this.reject(msg, result.reason);
-
-    const last = deliveries >= this.deliveryLimit;
+  protected override async handleValidMessage(data: T['data'], msg: EventMessage): Promise<void> {
+    const last = this.isLastDelivery(msg);
     let nakked = false;
     try {
-      await this.onMessage(result.data, last ? withNakHook(msg, () => (nakked = true)) : msg);
+      await this.onMessage(data, last ? withNakHook(msg, () => (nakked = true)) : msg);
     } catch (err) {
-      const reason = `handler failed: ${err instanceof Error ? err.message : String(err)}`;
-      if (last) return this.deadLetter(msg, reason, err);
-      const delayMs = this.retryDelay(deliveries);
-      this.recentFailures.remember(msg.getSequence(), reason);
-      this.logger.error(
-        { err, subject: this.subject, sequence: msg.getSequence(), deliveries, retryInMs: delayMs },
-        'handler failed; the message will be redelivered',
-      );
-      msg.nak(delayMs);
-      return;
+      return this.giveBack(msg, `handler failed: ${errorMessage(err)}`, err);
     }
-    if (nakked) await this.deadLetter(msg, `the handler nak'ed it on delivery ${deliveries}, the last allowed`);
-  }
-
-  /**
-   * How long to wait before redelivering a message whose handler failed:
-   * 500 ms, doubling with each delivery, at most 30 s. JetStream applies it;
-   * NATS Streaming always waits `ackWait`.
-   *
-   * @param deliveries - deliveries so far, the failed one included
-   * @returns milliseconds
-   */
-  protected retryDelay(deliveries: number): number {
-    return Math.min(500 * 2 ** Math.max(0, deliveries - 1), 30_000);
-  }
-
-  /**
-   * Called for a payload that can never succeed, after it was logged and before
-   * it is dead-lettered and acked. Override to count such messages.
-   *
-   * @param _reason - what is wrong with it
-   * @param _msg - the message
-   */
-  protected onInvalidMessage(_reason: string, _msg: EventMessage): void {}
-
-  /**
-   * Called once a message was published as a dead letter and acked, whether
-   * its payload was invalid or its handler kept failing. Override to count
-   * dead letters in a metric.
-   *
-   * @param _letter - what was published on {@link DEAD_LETTER_SUBJECT}
-   */
-  protected onDeadLetter(_letter: DeadLetter): void {}
-
-  private async reject(msg: EventMessage, reason: string): Promise<void> {
-    this.logger.warn(
-      { subject: this.subject, sequence: msg.getSequence(), deliveries: msg.getDeliveryCount(), reason },
-      'invalid event; dead-lettering it',
-    );
-    this.onInvalidMessage(reason, msg);
-    await this.deadLetter(msg, reason);
-  }
-
-  /**
-   * Publishes the dead letter of a message, then acks it. If the publish fails,
-   * naks it instead, so that the dead letter is tried again on its next delivery.
-   */
-  private async deadLetter(msg: EventMessage, reason: string, err?: unknown): Promise<void> {
-    const sequence = msg.getSequence();
-    const deliveries = msg.getDeliveryCount();
-    const letter = createDeadLetter(
-      {
-        subject: this.subject,
-        queueGroup: this.queueGroupName,
-        service: this.serviceName ?? this.queueGroupName,
-        sequence,
-        deliveries,
-        reason,
-        failedAt: new Date().toISOString(),
-      },
-      msg.getRawData(),
-    );
-    const fields = { subject: this.subject, sequence, deliveries, reason };
-    try {
-      // The id makes a dead letter published twice (its ack was lost) one letter on JetStream.
-      await toEventBus(this.client).publish(DEAD_LETTER_SUBJECT, JSON.stringify(letter), {
-        msgId: `${DEAD_LETTER_SUBJECT}:${this.queueGroupName}:${this.subject}:${sequence}`,
-      });
-    } catch (publishErr) {
-      const delayMs = this.retryDelay(deliveries);
-      this.recentFailures.remember(sequence, reason);
-      this.logger.error(
-        { err: publishErr, ...fields, retryInMs: delayMs },
-        'publishing the dead letter failed; the message will be redelivered',
-      );
-      msg.nak(delayMs);
-      return;
-    }
-    this.recentFailures.forget(sequence);
-    this.logger.error({ err, ...fields, queueGroup: this.queueGroupName }, 'event dead-lettered');
-    msg.ack();
-    try {
-      this.onDeadLetter(letter);
-    } catch (hookErr) {
-      this.logger.error({ err: hookErr, ...fields }, 'onDeadLetter failed');
+    if (nakked) {
+      await this.deadLetter(msg, `the handler nak'ed it on delivery ${msg.getDeliveryCount()}, the last allowed`);
     }
   }
 }

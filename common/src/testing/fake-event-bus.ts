@@ -9,7 +9,7 @@ import {
 import { ConnectionState } from '../bus/connection-state';
 import { DEAD_LETTER_SUBJECT, type DeadLetter } from '../dead-letter/dead-letter';
 import type { Event } from '../events/base-event';
-import type { Listener } from '../events/listener';
+import type { ListenerBase } from '../events/listener-base';
 import { FakeMessage, type FakeMessageOptions } from './fake-message';
 
 /** One event a {@link FakeEventBus} was asked to publish. */
@@ -17,7 +17,12 @@ export interface PublishedEvent {
   subject: string;
   data: unknown;
   msgId?: string;
+  /** The headers it was published with, such as the correlation id; absent when there were none. */
+  headers?: Record<string, string>;
 }
+
+/** What {@link FakeEventBus.deliver} delivers to: a {@link Listener} or a {@link BatchListener}. */
+export type DeliveryTarget<E extends Event> = Pick<ListenerBase<E>, 'subject' | 'handleMessage'>;
 
 interface FakeSubscription {
   spec: SubscriptionSpec;
@@ -25,9 +30,9 @@ interface FakeSubscription {
 }
 
 /**
- * An in-memory event bus for unit tests: it records what is published, and
- * delivers messages to listeners with spies on `ack` and `nak`. Pass it
- * wherever a service passes its NATS client.
+ * An in-memory event bus for unit tests: it records what is published (with
+ * its headers), and delivers messages to listeners with spies on `ack` and
+ * `nak`. Pass it wherever a service passes its NATS client.
  *
  * @example
  * const bus = new FakeEventBus();
@@ -61,7 +66,12 @@ export class FakeEventBus implements EventBus {
     const failure = this.failures.shift();
     if (failure) throw failure;
     if (!this.isConnected()) throw new Error('FakeEventBus is disconnected');
-    this.published.push({ subject, data: JSON.parse(payload) as unknown, msgId: options.msgId });
+    this.published.push({
+      subject,
+      data: JSON.parse(payload) as unknown,
+      msgId: options.msgId,
+      ...(options.headers ? { headers: { ...options.headers } } : {}),
+    });
   }
 
   isConnected(): boolean {
@@ -127,15 +137,16 @@ export class FakeEventBus implements EventBus {
 
   /**
    * Delivers one message straight to a listener, through its whole path
-   * (size check, JSON, schema, `onMessage`), and waits until it is handled.
+   * (size check, JSON, schema, `onMessage`; or a batch of one, for a
+   * {@link BatchListener}), and waits until it is handled.
    *
    * @param listener - the listener under test
    * @param payload - the event data, or a raw string or Buffer for malformed input
-   * @param options - sequence and delivery count
+   * @param options - sequence, delivery count and headers
    * @returns the message, to check `ack` and `nak`
    */
   async deliver<E extends Event>(
-    listener: Listener<E>,
+    listener: DeliveryTarget<E>,
     payload: unknown,
     options: FakeMessageOptions = {},
   ): Promise<FakeMessage> {
@@ -145,14 +156,46 @@ export class FakeEventBus implements EventBus {
   }
 
   /**
+   * Delivers many messages to a listener at once, as a transport with that
+   * many free slots would, and waits until every one is handled: what a
+   * {@link BatchListener} gathers into batches. Each message gets the next
+   * sequence unless its options say otherwise.
+   *
+   * @param listener - the listener under test
+   * @param payloads - the event data of each message, or raw strings or Buffers
+   * @param options - the same for every message, or each message's by its index
+   * @returns the messages, in order, to check `ack` and `nak`
+   */
+  async deliverAll<E extends Event>(
+    listener: DeliveryTarget<E>,
+    payloads: unknown[],
+    options: FakeMessageOptions | ((index: number) => FakeMessageOptions) = {},
+  ): Promise<FakeMessage[]> {
+    const messages = payloads.map(
+      (payload, i) =>
+        new FakeMessage(listener.subject, payload, {
+          sequence: ++this.sequence,
+          ...(typeof options === 'function' ? options(i) : options),
+        }),
+    );
+    await Promise.all(messages.map((msg) => listener.handleMessage(msg)));
+    return messages;
+  }
+
+  /**
    * Delivers one message to every queue group subscribed to `subject` (one
    * member of each group, as NATS does), as if someone had published it.
    *
    * @param subject - the subject
    * @param payload - the event data, or a raw string or Buffer
+   * @param options - the message's headers
    * @returns the delivered messages, one per queue group
    */
-  async emit(subject: string, payload: unknown): Promise<FakeMessage[]> {
+  async emit(
+    subject: string,
+    payload: unknown,
+    options: Pick<FakeMessageOptions, 'headers'> = {},
+  ): Promise<FakeMessage[]> {
     const sequence = ++this.sequence;
     const groups = new Map<string, FakeSubscription>();
     for (const s of this.subscriptions) {
@@ -160,7 +203,7 @@ export class FakeEventBus implements EventBus {
     }
     const messages: FakeMessage[] = [];
     for (const s of groups.values()) {
-      const msg = new FakeMessage(subject, payload, { sequence });
+      const msg = new FakeMessage(subject, payload, { sequence, headers: options.headers });
       await s.handler(msg);
       messages.push(msg);
     }

@@ -8,6 +8,8 @@ export interface FakeMessageOptions {
   sequence?: number;
   /** Deliveries so far, this one included. @defaultValue 1 */
   deliveryCount?: number;
+  /** The message headers, such as `{ [CORRELATION_ID_HEADER]: 'req-1' }`. @defaultValue none */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -20,12 +22,13 @@ export class FakeMessage implements EventMessage {
   private readonly raw: Buffer;
   private readonly sequence: number;
   private readonly deliveryCount: number;
+  private readonly headers: Map<string, string>;
   private readonly timestamp = new Date();
 
   /**
    * @param subject - the subject it was delivered on
    * @param payload - a value to send as JSON, or a string or Buffer sent as is (for malformed input)
-   * @param options - sequence and delivery count
+   * @param options - sequence, delivery count and headers
    */
   constructor(
     private readonly subject: string,
@@ -37,6 +40,21 @@ export class FakeMessage implements EventMessage {
       : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
     this.sequence = options.sequence ?? 1;
     this.deliveryCount = options.deliveryCount ?? 1;
+    this.headers = new Map(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  }
+
+  /**
+   * Sets a header, as a publisher would have.
+   *
+   * @param name - the header name; matched ignoring case
+   * @param value - its value
+   */
+  setHeader(name: string, value: string): void {
+    this.headers.set(name.toLowerCase(), value);
+  }
+
+  getHeader(name: string): string | undefined {
+    return this.headers.get(name.toLowerCase());
   }
 
   /** Whether `ack()` was called. */

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
 import { sleep, waitFor } from '../../__tests__/helpers/wait-for';
 import { Listener, type ListenerOptions } from '../../events/listener';
+import { CORRELATION_ID_HEADER, correlationIdOf } from '../../events/correlation';
 import { Publisher } from '../../events/publisher';
 import { ALL_SUBJECTS, Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
@@ -370,6 +371,40 @@ describe('JetStreamBus against a real NATS server', () => {
 
     expect(stream.state.messages).toBe(2);
     expect(listener.orderIds).toEqual(['o1', 'o2']);
+  });
+
+  it("carries a publisher's correlation id to the listener as a NATS header, and still dedupes by msgId", async () => {
+    const bus = await connectBus();
+    const seen: EventMessage[] = [];
+    await bus.subscribe(
+      { subject: Subjects.ExpirationComplete, queueGroupName: group('raw'), ackWait: 5000, maxInFlight: 1 },
+      async (msg) => {
+        seen.push(msg);
+        msg.ack();
+      },
+    );
+    const publisher = new IdempotentExpirationPublisher(bus);
+
+    await publisher.publish({ orderId: 'o1' }, { correlationId: 'req-1' });
+    await publisher.publish({ orderId: 'o1' }, { correlationId: 'req-1' }); // a retry
+    await publisher.publish({ orderId: 'o2' });
+    await waitFor(() => seen.length === 2, { what: 'both orders' });
+    const stream = await jsm.streams.info(id);
+
+    expect(stream.state.messages).toBe(2);
+    expect(correlationIdOf(seen[0])).toBe('req-1');
+    expect(seen[0].getHeader(CORRELATION_ID_HEADER.toLowerCase())).toBe('req-1');
+    expect(seen[0].getHeader('Nats-Msg-Id')).toBe('expiration:o1');
+    expect(correlationIdOf(seen[1])).toBeUndefined();
+    expect(seen[1].getHeader(CORRELATION_ID_HEADER)).toBeUndefined();
+  });
+
+  it('refuses to publish a header named Nats-…, which NATS keeps for itself', async () => {
+    const bus = await connectBus();
+
+    await expect(
+      bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}', { headers: { 'Nats-Msg-Id': 'x' } }),
+    ).rejects.toThrow(RangeError);
   });
 
   it('passes the logical subject, data and delivery details to onMessage', async () => {

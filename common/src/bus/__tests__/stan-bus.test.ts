@@ -8,6 +8,7 @@ import { captureLogs } from '../../__tests__/helpers/log-capture';
 import { waitFor } from '../../__tests__/helpers/wait-for';
 import { Listener } from '../../events/listener';
 import { Publisher } from '../../events/publisher';
+import { CORRELATION_ID_HEADER, correlationIdOf } from '../../events/correlation';
 import { Subjects } from '../../events/subjects';
 import type { TicketCreatedEvent } from '../../events/ticket-created-event';
 import { DEAD_LETTER_SUBJECT, parseDeadLetter } from '../../dead-letter/dead-letter';
@@ -465,5 +466,42 @@ describe('StanBus concurrency and redelivery', () => {
       reason: 'handler failed: database is down',
       payload: JSON.stringify({ ...ticket, id: 'poison' }),
     });
+  });
+});
+
+describe('StanBus and headers', () => {
+  it('publishes without the headers, which NATS Streaming cannot carry', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+
+    await bus.publish(Subjects.TicketCreated, JSON.stringify(ticket), {
+      headers: { [CORRELATION_ID_HEADER]: 'req-1' },
+    });
+
+    expect(stan.published).toEqual([{ subject: Subjects.TicketCreated, data: JSON.stringify(ticket) }]);
+  });
+
+  it('a publisher given a correlation id still publishes the event', async () => {
+    const stan = new FakeStan();
+
+    await new TicketCreatedPublisher(stan.asStan()).publish(ticket, { correlationId: 'req-1' });
+
+    expect(stan.published.map((p) => JSON.parse(p.data) as unknown)).toEqual([ticket]);
+  });
+
+  it('a delivered message has no headers, so no correlation id', async () => {
+    const stan = new FakeStan();
+    const bus = new StanBus(stan.asStan());
+    const seen: EventMessage[] = [];
+    await bus.subscribe(
+      { subject: Subjects.TicketCreated, queueGroupName: 'g', ackWait: 1000, maxInFlight: 1 },
+      async (msg) => void seen.push(msg),
+    );
+
+    stan.subscription.emit('message', new FakeStanMessage(Subjects.TicketCreated, 1, ticket));
+    const [msg] = await waitFor(() => seen.length === 1 && seen, { what: 'the message' });
+
+    expect(msg.getHeader(CORRELATION_ID_HEADER)).toBeUndefined();
+    expect(correlationIdOf(msg)).toBeUndefined();
   });
 });

@@ -202,6 +202,36 @@ describe('FakeEventBus', () => {
     expect(second.isRedelivered()).toBe(true);
     expect(first.getSubject()).toBe(Subjects.ExpirationComplete);
   });
+
+  it('deliverAll delivers many messages at once with the next sequences, and returns them once all are handled', async () => {
+    const bus = new FakeEventBus();
+    const listener = new ExpirationListener(bus, 'orders-service');
+    await bus.deliver(listener, { orderId: 'o0' });
+
+    const messages = await bus.deliverAll(listener, [{ orderId: 'o1' }, { orderId: 'o2' }, '{bad'], (i) => ({
+      deliveryCount: i + 1,
+    }));
+
+    expect(messages.map((m) => [m.getSequence(), m.getDeliveryCount(), m.acked])).toEqual([
+      [2, 1, true],
+      [3, 2, true],
+      [4, 3, true],
+    ]);
+    expect(listener.seen).toEqual(['o0', 'o1', 'o2']);
+    expect(bus.deadLetters).toHaveLength(1);
+  });
+
+  it('records the headers of a publish, and no headers field for a publish without', async () => {
+    const bus = new FakeEventBus();
+
+    await bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}', {
+      headers: { 'Ticketing-Correlation-Id': 'r1' },
+    });
+    await bus.publish(Subjects.ExpirationComplete, '{"orderId":"o2"}');
+
+    expect(bus.published[0].headers).toEqual({ 'Ticketing-Correlation-Id': 'r1' });
+    expect(bus.published[1]).not.toHaveProperty('headers');
+  });
 });
 
 describe('FakeMessage', () => {
@@ -209,6 +239,16 @@ describe('FakeMessage', () => {
     expect(new FakeMessage('s', { a: 1 }).getData()).toBe('{"a":1}');
     expect(new FakeMessage('s', '{bad').getData()).toBe('{bad');
     expect(new FakeMessage('s', Buffer.from([1, 2])).getRawData()).toEqual(Buffer.from([1, 2]));
+  });
+
+  it('answers the headers it was given, or set, ignoring the case of their names', () => {
+    const msg = new FakeMessage('s', {}, { headers: { 'Ticketing-Correlation-Id': 'r1' } });
+
+    msg.setHeader('X-Other', 'v');
+
+    expect(msg.getHeader('ticketing-correlation-id')).toBe('r1');
+    expect(msg.getHeader('x-other')).toBe('v');
+    expect(msg.getHeader('missing')).toBeUndefined();
   });
 
   it('tracks ack and nak through spies', () => {
