@@ -43,9 +43,14 @@ let bus: JetStreamBus;
 let listener: ExpirationListener;
 
 /** Publishes raw payloads on expiration:complete and waits until the listener dead-lettered `expected` in all. */
+/** Publishes each payload and waits for its dead letter before the next, so their order in the stream is known. */
 async function deadLetter(expected: number, ...payloads: string[]): Promise<void> {
-  for (const payload of payloads) await bus.publish(Subjects.ExpirationComplete, payload);
-  await waitFor(async () => (await listDeadLetters(bus)).length === expected, { what: `${expected} dead letters` });
+  const before = expected - payloads.length;
+  for (const [i, payload] of payloads.entries()) {
+    await bus.publish(Subjects.ExpirationComplete, payload);
+    const count = before + i + 1;
+    await waitFor(async () => (await listDeadLetters(bus)).length === count, { what: `${count} dead letters` });
+  }
 }
 
 beforeAll(async () => {
