@@ -22,6 +22,7 @@ import {
   type ExpirationQueueOptions,
 } from '../expiration-queue';
 import { expirationJobId } from '../expiration-job-id';
+import { ExpirationJobOptions } from '../job-options';
 
 /** A bus whose publishes take `delayMs` to be acknowledged, like a real server. */
 class SlowBus extends FakeEventBus {
@@ -81,6 +82,7 @@ function startWorker(
     createExpirationProcessor({
       publisher: new ExpirationCompletePublisher(bus),
       expirations,
+      jobOptions: expirations.jobOptions,
       metrics,
       logger: testLogger(),
     }),
@@ -211,6 +213,12 @@ describe('the expiration processor', () => {
     const processor = createExpirationProcessor({
       publisher: new ExpirationCompletePublisher(bus),
       expirations: { isCancelled: async () => false },
+      jobOptions: new ExpirationJobOptions({
+        publishAttempts: 5,
+        backoffMs: 50,
+        backoffMaxMs: 200,
+        retentionSeconds: 3600,
+      }),
       metrics: new ExpirationMetrics(),
       logger: testLogger(),
     });
@@ -233,7 +241,8 @@ describe('the expiration processor', () => {
 
     const again = await expirations.scheduleExpiration(orderId, inMs(0));
 
-    expect(again).toEqual({ outcome: 'duplicate', state: 'completed' });
+    expect(again).toEqual({ outcome: 'duplicate' });
+    expect(await (await expirations.queue.getJob(expirationJobId(orderId)))?.isCompleted()).toBe(true);
     expect(await expirations.queue.getWaitingCount()).toBe(0);
     expect(published(bus)).toEqual([{ orderId }]);
   });

@@ -49,6 +49,7 @@ describe('OrderCancelledListener', () => {
       createExpirationProcessor({
         publisher: new ExpirationCompletePublisher(bus),
         expirations,
+        jobOptions: expirations.jobOptions,
         metrics,
         logger: testLogger(),
       }),

@@ -117,6 +117,7 @@ describe('OrderCreatedListener', () => {
       createExpirationProcessor({
         publisher: new ExpirationCompletePublisher(bus),
         expirations,
+        jobOptions: expirations.jobOptions,
         metrics,
         logger: testLogger(),
       }),
