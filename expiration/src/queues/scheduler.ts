@@ -26,8 +26,8 @@ export type ScheduleResult =
 
 /** What an {@link ExpirationScheduler} works with. */
 export interface ExpirationSchedulerOptions {
-  /** The Bull queue: its key names, and `addBulk` to store the jobs. */
-  queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'addBulk'>;
+  /** The Bull queue: its key names, and `addBulk` (or `add`, for one job) to store the jobs. */
+  queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'>;
   /** The general Redis connection, for the checks. */
   client: Redis;
   cancellations: Pick<Cancellations, 'queueCheck'>;
@@ -38,7 +38,8 @@ export interface ExpirationSchedulerOptions {
  * trips per batch whatever its size: one pipeline that checks every order for
  * a recorded cancellation and an existing job (under `order:<orderId>`, and
  * under the bare order id as an earlier version named it), then one
- * `addBulk`, a MULTI/EXEC of Bull's add script, for the new ones.
+ * `addBulk`, a MULTI/EXEC of Bull's add script, for the new ones (a plain
+ * `add` when there is only one).
  *
  * Failures and retries: if either round trip fails, the whole call throws and
  * the caller redelivers the whole batch. Nothing is left half-stored in a way
@@ -150,16 +151,22 @@ export class ExpirationScheduler {
 }
 
 /**
- * Stores jobs with one `addBulk`. Bull's `addBulk` does not fail when one of
+ * Stores jobs in one round trip: `addBulk`, one MULTI/EXEC of Bull's add
+ * script, or `add` for a single job. Both are atomic, so a failure stores all
+ * of the jobs or none. The single job skips the MULTI because it costs more
+ * than the add itself: a second ioredis pipeline per call, onto which ioredis
+ * copies every one of Bull's scripts, and two more commands (measured by
+ * bench/src/experiments/schedule-batch-cost.ts: with it, one-by-one scheduling
+ * took about half as long again). Bull's `addBulk` does not fail when one of
  * the MULTI's commands does (it only leaves that job without an id), so each
  * id is checked here: one that is missing fails the batch, and its retry finds
  * the others stored.
  */
 async function addAll(
-  queue: Pick<Queue<ExpirationJobData>, 'addBulk'>,
+  queue: Pick<Queue<ExpirationJobData>, 'add' | 'addBulk'>,
   jobs: Array<{ data: ExpirationJobData; opts: ExpirationJobPlacement }>,
 ): Promise<void> {
-  const added = await queue.addBulk(jobs);
+  const added = jobs.length === 1 ? [await queue.add(jobs[0].data, jobs[0].opts)] : await queue.addBulk(jobs);
   const missing = jobs.filter((job, i) => added[i]?.id === undefined || String(added[i].id) !== job.opts.jobId);
   if (missing.length > 0) {
     throw new Error(
