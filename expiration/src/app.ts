@@ -6,15 +6,22 @@ import type { Registry } from 'prom-client';
 export interface AppOptions {
   /** The readiness checks, such as `{ redis, nats }`. */
   checks: Record<string, HealthCheck>;
+  /**
+   * The liveness checks of `/healthz`, such as `{ nats: busLiveness(bus, graceMs) }`:
+   * only what a restart fixes.
+   *
+   * @defaultValue none: `/healthz` answers 200 while the process runs
+   */
+  liveness?: Record<string, HealthCheck>;
   /** The registry `/metrics` serves. */
   registry: Registry;
   logger: Logger;
 }
 
 /**
- * The HTTP face of the service: `/healthz` (alive), `/readyz` (Redis and NATS
- * answer) and `/metrics` (Prometheus). It has no `listen` call, so tests can
- * drive it with supertest.
+ * The HTTP face of the service: `/healthz` (alive, and the bus not down past
+ * its grace), `/readyz` (Redis and NATS answer) and `/metrics` (Prometheus).
+ * It has no `listen` call, so tests can drive it with supertest.
  *
  * @param options - checks, metrics registry and logger
  * @returns the express app
@@ -22,7 +29,7 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(createHealthRouter({ checks: options.checks }));
+  app.use(createHealthRouter({ checks: options.checks, liveness: options.liveness }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', options.registry.contentType);
     res.send(await options.registry.metrics());

@@ -53,6 +53,12 @@ export const expirationEnvSchema = withEventBusRules(
         'order:cancelled that arrived before its order:created',
     ),
     HEALTH_PORT: envPort(8080),
+    /**
+     * How long the shutdown may take before the process exits 1. With a 5 s
+     * preStop, if the pod has one, it must fit in terminationGracePeriodSeconds
+     * (60 in infra/k8s) with a margin, or the kubelet's SIGKILL cuts it short.
+     */
+    SHUTDOWN_TIMEOUT_SECONDS: envInt({ min: 1, max: 3600, default: 25 }),
     LOG_LEVEL: envLogLevel(),
   }),
 );
@@ -68,6 +74,7 @@ export interface ExpirationConfig {
   backoffMaxMs: number;
   retentionSeconds: number;
   healthPort: number;
+  shutdownTimeoutSeconds: number;
   logLevel: LevelWithSilent;
 }
 
@@ -95,6 +102,7 @@ export function loadExpirationConfig(env: NodeJS.ProcessEnv = process.env): Expi
     backoffMaxMs: e.EXPIRATION_BACKOFF_MAX_MS,
     retentionSeconds: e.EXPIRATION_RETENTION_SECONDS,
     healthPort: e.HEALTH_PORT,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

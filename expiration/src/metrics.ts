@@ -58,6 +58,19 @@ export class ExpirationMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Events given up on: their handler failed on every one of the
+   * `EVENT_MAX_DELIVERIES` deliveries, or their payload can never be valid.
+   * Each one was published on the `dead-letter` subject, to be listed and
+   * replayed with `npm run dead-letters -w expiration`.
+   */
+  readonly deadLetters = new Counter({
+    name: 'expiration_dead_letters_total',
+    help: 'Events published as dead letters (handler failed on every allowed delivery, or payload invalid), by subject.',
+    labelNames: ['subject'] as const,
+    registers: [this.registry],
+  });
+
   /** Publish time minus the order's expiresAt. */
   readonly lateness = new Histogram({
     name: 'expiration_lateness_seconds',

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  busLiveness,
   connectEventBus,
   createShutdown,
   type EventBus,
@@ -11,17 +12,13 @@ import {
 } from '@grider-ms-tickets/common';
 import { createApp } from './app';
 import type { ExpirationConfig } from './config';
+import { ingestSummary } from './events/listeners/ingest-summary';
 import { OrderCancelledListener } from './events/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from './events/listeners/order-created-listener';
 import { ExpirationCompletePublisher } from './events/publishers/expiration-complete-publisher';
 import { ExpirationMetrics } from './metrics';
-import { createExpirationProcessor } from './queues/expiration-processor';
-import {
-  cappedExponentialBackoff,
-  createExpirationQueue,
-  type ExpirationQueue,
-  type ExpirationQueueOptions,
-} from './queues/expiration-queue';
+import { createExpirationProcessor, firingSummary } from './queues/expiration-processor';
+import { createExpirationQueue, type ExpirationQueue, type ExpirationQueueOptions } from './queues/expiration-queue';
 
 /** How long start-up waits for Redis to answer before giving up. */
 const REDIS_STARTUP_TIMEOUT_MS = 10_000;
@@ -41,8 +38,6 @@ export interface ExpirationServiceOptions {
   bus?: EventBus;
   /** Bull lock timings, for tests that check stall recovery quickly. */
   queue?: Pick<ExpirationQueueOptions, 'lockDurationMs' | 'stalledIntervalMs'>;
-  /** @defaultValue 25000 */
-  shutdownTimeoutMs?: number;
 }
 
 /** A running expiration service. */
@@ -55,7 +50,9 @@ export interface ExpirationService {
   readonly port: number;
   /**
    * The one shutdown routine: stops the listeners, closes the queue (waiting for
-   * active jobs), drains NATS, quits Redis and closes HTTP. Safe to call twice.
+   * active jobs), drains NATS, quits Redis and closes HTTP, within
+   * `SHUTDOWN_TIMEOUT_SECONDS`. Safe to call twice. A lost event bus calls it
+   * with exit code 1.
    *
    * @param reason - logged, such as the signal
    */
@@ -92,6 +89,11 @@ export async function startExpirationService(
 
   try {
     const metrics = new ExpirationMetrics({ defaultMetrics: true });
+    // Per-event lines are at debug; these write what happened once a second at info.
+    const processorLogger = logger.child({ component: 'processor' });
+    const listenerLogger = logger.child({ component: 'listener' });
+    const firing = firingSummary(processorLogger);
+    const ingest = ingestSummary(listenerLogger);
 
     const queue = createExpirationQueue({
       redis: config.redis,
@@ -105,6 +107,8 @@ export async function startExpirationService(
     });
     expirations = queue;
     steps.push({ name: 'queue', run: () => queue.close() });
+    // The last summaries, once the listeners and the worker have stopped.
+    steps.push({ name: 'log summaries', run: () => [ingest, firing].forEach((summary) => summary.flush()) });
     await withTimeout(queue.ping(), REDIS_STARTUP_TIMEOUT_MS, 'Redis did not answer PING');
     metrics.trackQueue(() => queue.counts());
     logger.info({ host: config.redis.host, port: config.redis.port }, 'redis connected');
@@ -122,22 +126,31 @@ export async function startExpirationService(
     const retried = await queue.retryFailed();
     if (retried > 0) logger.info({ retried }, 'failed expirations put back in the queue');
 
+    // Built once: per job, the processor only checks, publishes and counts.
     const processor = createExpirationProcessor({
       publisher: new ExpirationCompletePublisher(bus),
       expirations: queue,
+      jobOptions: queue.jobOptions,
       metrics,
-      logger: logger.child({ component: 'processor' }),
-      backoff: cappedExponentialBackoff(config.backoffMs, config.backoffMaxMs),
+      logger: processorLogger,
+      summary: firing,
     });
     queue.process(config.concurrency, processor);
     logger.info({ concurrency: config.concurrency }, 'worker started');
 
     // The same, while running: an outage longer than all the retries would
     // otherwise park expirations until the next restart.
-    const sweep = startFailedSweep(queue, bus, Math.max(config.backoffMaxMs, 1_000), logger);
-    listenerSteps.push({ name: 'failed-job sweep', run: () => clearInterval(sweep) });
+    const stopSweep = queue.startFailedSweep(Math.max(config.backoffMaxMs, 1_000), () => bus.isConnected());
+    listenerSteps.push({ name: 'failed-job sweep', run: stopSweep });
 
-    const listenerOptions = { expirations: queue, metrics, logger: logger.child({ component: 'listener' }) };
+    const listenerOptions = {
+      expirations: queue,
+      metrics,
+      summary: ingest,
+      logger: listenerLogger,
+      maxDeliveries: config.eventBus.maxDeliveries,
+      service: 'expiration',
+    };
     const listeners = [
       new OrderCreatedListener(bus, listenerOptions),
       new OrderCancelledListener(bus, listenerOptions),
@@ -147,6 +160,8 @@ export async function startExpirationService(
 
     const app = createApp({
       checks: { redis: () => queue.ping(), nats: () => bus.isConnected() },
+      // Alive while NATS is down for less than the grace: the client reconnects by itself.
+      liveness: { nats: busLiveness(bus, config.eventBus.downGraceMs) },
       registry: metrics.registry,
       logger,
     });
@@ -158,8 +173,11 @@ export async function startExpirationService(
     const shutdown = createShutdown([...listenerSteps, ...steps], {
       logger,
       exit: options.exit ?? (() => undefined),
-      timeoutMs: options.shutdownTimeoutMs,
+      timeoutMs: config.shutdownTimeoutSeconds * 1000,
     });
+    // A transport that can't come back ends the process with 1, and Kubernetes
+    // restarts the pod: better than a pod that looks alive and hears nothing.
+    bus.onLost((err) => void shutdown(`event bus lost: ${err.message}`, 1));
     return {
       expirations: queue,
       bus,
@@ -172,27 +190,6 @@ export async function startExpirationService(
     await rollback();
     throw err;
   }
-}
-
-function startFailedSweep(
-  expirations: ExpirationQueue,
-  bus: EventBus,
-  intervalMs: number,
-  logger: Logger,
-): NodeJS.Timeout {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running || !bus.isConnected()) return;
-    running = true;
-    expirations
-      .retryFailed()
-      .catch((err: unknown) => logger.warn({ err }, 'failed-job sweep failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return timer;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

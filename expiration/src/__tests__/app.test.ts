@@ -4,17 +4,28 @@ import { ExpirationMetrics } from '../metrics';
 import { testLogger } from '../test/helpers';
 
 describe('the HTTP app', () => {
-  function app(checks: { redis: () => boolean | Promise<boolean>; nats: () => boolean }) {
+  function app(
+    checks: { redis: () => boolean | Promise<boolean>; nats: () => boolean },
+    liveness?: Record<string, () => boolean>,
+  ) {
     const metrics = new ExpirationMetrics();
     metrics.trackQueue(async () => ({ delayed: 3, waiting: 2, active: 1, failed: 0 }));
     metrics.jobsScheduled.inc(4);
-    return createApp({ checks, registry: metrics.registry, logger: testLogger() });
+    metrics.deadLetters.inc({ subject: 'order:created' });
+    return createApp({ checks, liveness, registry: metrics.registry, logger: testLogger() });
   }
 
   it('GET /healthz answers 200 while the process runs, whatever its dependencies', async () => {
     const res = await request(app({ redis: () => false, nats: () => false })).get('/healthz');
 
     expect(res.status).toBe(200);
+  });
+
+  it('GET /healthz answers 503 naming the liveness check that fails', async () => {
+    const res = await request(app({ redis: () => true, nats: () => true }, { nats: () => false })).get('/healthz');
+
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'failing', checks: { nats: 'failing' } });
   });
 
   it('GET /readyz answers 200 when Redis answers and NATS is connected', async () => {
@@ -46,6 +57,7 @@ describe('the HTTP app', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('expiration_jobs_scheduled_total 4');
+    expect(res.text).toContain('expiration_dead_letters_total{subject="order:created"} 1');
     for (const name of [
       'expiration_duplicates_ignored_total',
       'expiration_published_total',

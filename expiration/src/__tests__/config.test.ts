@@ -27,6 +27,14 @@ describe('loadExpirationConfig', () => {
     expect(config.concurrency).toBe(50);
     expect(config.healthPort).toBe(8080);
     expect(config.retentionSeconds).toBe(24 * 60 * 60);
+    expect(config.shutdownTimeoutSeconds).toBe(25);
+  });
+
+  it('reads the shutdown budget and refuses one under a second', () => {
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', REDIS_HOST: 'redis' };
+
+    expect(loadExpirationConfig({ ...env, SHUTDOWN_TIMEOUT_SECONDS: '40' }).shutdownTimeoutSeconds).toBe(40);
+    expect(() => loadExpirationConfig({ ...env, SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
   });
 
   it('reads JetStream settings', () => {
@@ -90,6 +98,7 @@ describe('loadExpirationConfig', () => {
         HEALTH_PORT: '-1',
         REDIS_COMMAND_TIMEOUT_MS: '10',
         EXPIRATION_RETENTION_SECONDS: '60',
+        SHUTDOWN_TIMEOUT_SECONDS: 'soon',
       });
     } catch (err) {
       error = err;
@@ -107,6 +116,7 @@ describe('loadExpirationConfig', () => {
       'HEALTH_PORT',
       'REDIS_COMMAND_TIMEOUT_MS',
       'EXPIRATION_RETENTION_SECONDS',
+      'SHUTDOWN_TIMEOUT_SECONDS',
     ]) {
       expect(problems).toContain(name);
     }

@@ -32,7 +32,7 @@ describe('the expiration service as a process', () => {
 
   async function startService(): Promise<ServiceProcess> {
     const port = await freePort();
-    const child = ServiceProcess.start(testEnv(names, { HEALTH_PORT: String(port), LOG_LEVEL: 'info' }));
+    const child = ServiceProcess.start(testEnv(names, { HEALTH_PORT: String(port), LOG_LEVEL: 'debug' }));
     children.push(child);
     await child.ready();
     return child;

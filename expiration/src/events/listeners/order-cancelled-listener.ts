@@ -1,13 +1,16 @@
 import {
   Listener,
   Subjects,
+  type DeadLetter,
   type EventClient,
   type EventMessage,
   type ListenerOptions,
   type OrderCancelledEvent,
 } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../../metrics';
+import type { PeriodicSummary } from '../../periodic-summary';
 import type { ExpirationQueue } from '../../queues/expiration-queue';
+import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
 
@@ -15,6 +18,12 @@ import { orderIdOf } from './order-id-of';
 export interface OrderCancelledListenerOptions extends ListenerOptions {
   expirations: Pick<ExpirationQueue, 'cancelExpiration'>;
   metrics: ExpirationMetrics;
+  /**
+   * Where cancellations are counted for the summary line.
+   *
+   * @defaultValue {@link ingestSummary} of the logger
+   */
+  summary?: PeriodicSummary<IngestTally>;
 }
 
 /**
@@ -29,23 +38,30 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   protected override ackWait = 30_000;
   private readonly expirations: OrderCancelledListenerOptions['expirations'];
   private readonly metrics: ExpirationMetrics;
+  private readonly summary: PeriodicSummary<IngestTally>;
 
   constructor(client: EventClient, options: OrderCancelledListenerOptions) {
     super(client, options);
     this.expirations = options.expirations;
     this.metrics = options.metrics;
+    this.summary = options.summary ?? ingestSummary(this.logger);
   }
 
   async onMessage(data: OrderCancelledEvent['data'], msg: EventMessage): Promise<void> {
     const orderId = data.id;
     const result = await this.expirations.cancelExpiration(orderId);
     if (result === 'removed') this.metrics.cancelled.inc();
-    this.logger.info({ orderId, result }, 'order cancelled; expiration dropped');
+    this.summary.tally().cancellations++;
+    this.logger.debug({ orderId, result }, 'order cancelled; expiration dropped');
     msg.ack();
   }
 
   protected override onInvalidMessage(reason: string, msg: EventMessage): void {
     this.metrics.invalidEvents.inc({ subject: this.subject });
     this.logger.warn({ orderId: orderIdOf(msg), reason }, 'bad order:cancelled dropped');
+  }
+
+  protected override onDeadLetter(letter: DeadLetter): void {
+    this.metrics.deadLetters.inc({ subject: letter.subject });
   }
 }

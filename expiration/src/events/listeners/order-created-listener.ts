@@ -1,13 +1,16 @@
 import {
   Listener,
   Subjects,
+  type DeadLetter,
   type EventClient,
   type EventMessage,
   type ListenerOptions,
   type OrderCreatedEvent,
 } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../../metrics';
+import type { PeriodicSummary } from '../../periodic-summary';
 import type { ExpirationQueue } from '../../queues/expiration-queue';
+import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
 
@@ -15,13 +18,26 @@ import { orderIdOf } from './order-id-of';
 export interface OrderCreatedListenerOptions extends ListenerOptions {
   expirations: Pick<ExpirationQueue, 'scheduleExpiration'>;
   metrics: ExpirationMetrics;
+  /**
+   * Where scheduled orders are counted for the summary line; the service
+   * shares one between its listeners and flushes it at shutdown.
+   *
+   * @defaultValue {@link ingestSummary} of the logger
+   */
+  summary?: PeriodicSummary<IngestTally>;
 }
 
 /**
  * Schedules an order's expiration when the order is created. The message is
  * acked only once the job is stored in Redis; if Redis fails, the handler
- * throws and the message comes back. A redelivered or duplicate event finds the
- * job already there (one job per order, see `expirationJobId`) and changes nothing.
+ * throws and the message comes back, at most `maxDeliveries` times before it
+ * is dead-lettered. A redelivered or duplicate event finds the job already
+ * there (one job per order, see `expirationJobId`) and changes nothing.
+ *
+ * Each order goes through the scheduler's batch path as a batch of one: a
+ * local micro-batch would make one failing order fail, and in the end
+ * dead-letter, the orders batched with it, so batching waits for a listener
+ * that acks and fails messages one by one.
  */
 export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
@@ -34,11 +50,13 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   protected override ackWait = 30_000;
   private readonly expirations: OrderCreatedListenerOptions['expirations'];
   private readonly metrics: ExpirationMetrics;
+  private readonly summary: PeriodicSummary<IngestTally>;
 
   constructor(client: EventClient, options: OrderCreatedListenerOptions) {
     super(client, options);
     this.expirations = options.expirations;
     this.metrics = options.metrics;
+    this.summary = options.summary ?? ingestSummary(this.logger);
   }
 
   async onMessage(data: OrderCreatedEvent['data'], msg: EventMessage): Promise<void> {
@@ -47,18 +65,23 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
     switch (result.outcome) {
       case 'scheduled':
         this.metrics.jobsScheduled.inc();
-        this.logger.info({ orderId, expiresAt: data.expiresAt, delayMs: result.delayMs }, 'expiration scheduled');
+        this.summary.tally().scheduled++;
+        this.logger.debug({ orderId, expiresAt: data.expiresAt, delayMs: result.delayMs }, 'expiration scheduled');
         break;
       case 'duplicate':
         this.metrics.duplicatesIgnored.inc();
+        this.summary.tally().duplicates++;
+        // At info, unlike the ordinary case: a duplicate is a redelivery or a
+        // copy, rare in a healthy system, and each one is worth finding.
         this.logger.info(
-          { orderId, state: result.state, deliveries: msg.getDeliveryCount() },
+          { orderId, deliveries: msg.getDeliveryCount() },
           'order already has an expiration; duplicate ignored',
         );
         break;
       case 'cancelled':
         this.metrics.cancelled.inc();
-        this.logger.info({ orderId }, 'order was already cancelled; no expiration scheduled');
+        this.summary.tally().alreadyCancelled++;
+        this.logger.debug({ orderId }, 'order was already cancelled; no expiration scheduled');
         break;
     }
     msg.ack();
@@ -67,5 +90,9 @@ export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
   protected override onInvalidMessage(reason: string, msg: EventMessage): void {
     this.metrics.invalidEvents.inc({ subject: this.subject });
     this.logger.warn({ orderId: orderIdOf(msg), reason }, 'bad order:created dropped');
+  }
+
+  protected override onDeadLetter(letter: DeadLetter): void {
+    this.metrics.deadLetters.inc({ subject: letter.subject });
   }
 }

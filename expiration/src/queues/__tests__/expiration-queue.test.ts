@@ -1,11 +1,7 @@
 import { REDIS_HOST, REDIS_PORT, destroyQueue, inMs, newOrderId, testLogger, uniqueName } from '../../test/helpers';
-import {
-  EXPIRATION_QUEUE_NAME,
-  cappedExponentialBackoff,
-  createExpirationQueue,
-  type ExpirationQueue,
-} from '../expiration-queue';
+import { EXPIRATION_QUEUE_NAME, createExpirationQueue, type ExpirationQueue } from '../expiration-queue';
 import { QUEUE_KEY_NAMES, expirationJobId, legacyExpirationJobId } from '../expiration-job-id';
+import { cappedExponentialBackoff } from '../job-options';
 
 function newQueue(overrides: { retentionSeconds?: number } = {}): ExpirationQueue {
   return createExpirationQueue({
@@ -78,7 +74,7 @@ describe('createExpirationQueue', () => {
     const second = await expirations.scheduleExpiration(orderId, inMs(120_000));
 
     expect(first.outcome).toBe('scheduled');
-    expect(second).toEqual({ outcome: 'duplicate', state: 'delayed' });
+    expect(second).toEqual({ outcome: 'duplicate' });
     expect(await expirations.queue.getDelayedCount()).toBe(1);
     const job = await expirations.queue.getJob(expirationJobId(orderId));
     expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(expiresAt.getTime());
@@ -162,7 +158,7 @@ describe('createExpirationQueue with jobs of an earlier version', () => {
 
     const result = await expirations.scheduleExpiration(orderId, inMs(60_000));
 
-    expect(result).toEqual({ outcome: 'duplicate', state: 'delayed' });
+    expect(result).toEqual({ outcome: 'duplicate' });
     expect(await expirations.queue.getJob(expirationJobId(orderId))).toBeNull();
     expect(await expirations.queue.getDelayedCount()).toBe(1);
   });

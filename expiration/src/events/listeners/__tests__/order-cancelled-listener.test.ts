@@ -28,6 +28,7 @@ describe('OrderCancelledListener', () => {
   let bus: FakeEventBus;
   let created: OrderCreatedListener;
   let cancelled: OrderCancelledListener;
+  let metrics: ExpirationMetrics;
 
   beforeEach(() => {
     expirations = createExpirationQueue({
@@ -40,7 +41,7 @@ describe('OrderCancelledListener', () => {
       logger: testLogger(),
     });
     bus = new FakeEventBus();
-    const metrics = new ExpirationMetrics();
+    metrics = new ExpirationMetrics();
     const options = { expirations, metrics, logger: testLogger() };
     created = new OrderCreatedListener(bus, options);
     cancelled = new OrderCancelledListener(bus, options);
@@ -49,6 +50,7 @@ describe('OrderCancelledListener', () => {
       createExpirationProcessor({
         publisher: new ExpirationCompletePublisher(bus),
         expirations,
+        jobOptions: expirations.jobOptions,
         metrics,
         logger: testLogger(),
       }),
@@ -108,9 +110,13 @@ describe('OrderCancelledListener', () => {
     expect(expired()).toEqual([order.id]);
   });
 
-  it('acks and drops an event without an id', async () => {
+  it('acks an event without an id, dead-letters it and counts it', async () => {
     const msg = await bus.deliver(cancelled, { version: 1, ticket: { id: 't' } });
 
     expect(msg.acked).toBe(true);
+    expect(bus.deadLetters).toEqual([expect.objectContaining({ subject: 'order:cancelled' })]);
+    expect((await metrics.deadLetters.get()).values).toEqual([
+      expect.objectContaining({ labels: { subject: 'order:cancelled' }, value: 1 }),
+    ]);
   });
 });

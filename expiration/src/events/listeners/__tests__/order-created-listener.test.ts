@@ -16,6 +16,8 @@ import {
   waitFor,
 } from '../../../test/helpers';
 import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { captureLogs } from '../../../test/capture-logs';
+import { ingestSummary } from '../ingest-summary';
 import { OrderCreatedListener } from '../order-created-listener';
 
 async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
@@ -79,6 +81,26 @@ describe('OrderCreatedListener', () => {
     expect(await counter(metrics.duplicatesIgnored)).toBe(1);
   });
 
+  it('logs a scheduled order at debug and a duplicate at info, and counts both for the summary line', async () => {
+    const { logger, lines } = captureLogs();
+    const summary = ingestSummary(logger);
+    const logged = new OrderCreatedListener(bus, { expirations, metrics, logger, summary });
+    const data = orderCreated(inMs(60_000));
+
+    await bus.deliver(logged, data);
+    await bus.deliver(logged, data, { deliveryCount: 2 });
+    summary.flush();
+
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['debug', 'expiration scheduled'],
+      ['info', 'order already has an expiration; duplicate ignored'],
+      [
+        'info',
+        'scheduled 1 expirations in the last second; 1 duplicates ignored, 0 already cancelled, 0 cancellations',
+      ],
+    ]);
+  });
+
   it('acks only after the job is stored in Redis', async () => {
     let finishAdd!: (result: ScheduleResult) => void;
     const slowQueue = {
@@ -111,12 +133,48 @@ describe('OrderCreatedListener', () => {
     expect(msg.nakked).toBe(true);
   });
 
+  it('when storing the job fails on every delivery, dead-letters the event on the last allowed one and counts it', async () => {
+    const brokenQueue = { scheduleExpiration: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) };
+    const poisoned = new OrderCreatedListener(bus, {
+      expirations: brokenQueue,
+      metrics,
+      logger: testLogger(),
+      maxDeliveries: 3,
+      service: 'expiration',
+    });
+    const data = orderCreated(inMs(60_000));
+
+    const deliveries = [];
+    for (const deliveryCount of [1, 2, 3]) {
+      deliveries.push(await bus.deliver(poisoned, data, { sequence: 42, deliveryCount }));
+    }
+
+    expect(deliveries.map((m) => [m.acked, m.nakked])).toEqual([
+      [false, true],
+      [false, true],
+      [true, false],
+    ]);
+    expect(bus.deadLetters).toEqual([
+      expect.objectContaining({
+        subject: 'order:created',
+        service: 'expiration',
+        sequence: 42,
+        deliveries: 3,
+        reason: 'handler failed: connect ECONNREFUSED 127.0.0.1:6379',
+      }),
+    ]);
+    expect((await metrics.deadLetters.get()).values).toEqual([
+      expect.objectContaining({ labels: { subject: 'order:created' }, value: 1 }),
+    ]);
+  });
+
   it('when expiresAt is in the past, the expiration is published at once', async () => {
     expirations.process(
       5,
       createExpirationProcessor({
         publisher: new ExpirationCompletePublisher(bus),
         expirations,
+        jobOptions: expirations.jobOptions,
         metrics,
         logger: testLogger(),
       }),

@@ -1,0 +1,349 @@
+import type { Queue } from 'bull';
+import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
+import { FakeEventBus } from '@grider-ms-tickets/common/testing';
+import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
+import { ExpirationMetrics } from '../../metrics';
+import { RedisServerProcess } from '../../test/child-process';
+import {
+  REDIS_HOST,
+  REDIS_PORT,
+  destroyQueue,
+  freePort,
+  inMs,
+  newOrderId,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '../../test/helpers';
+import { Cancellations, type CancelResult } from '../cancellations';
+import type { ExpirationJobData } from '../expiration-job';
+import { expirationJobId } from '../expiration-job-id';
+import { createExpirationProcessor } from '../expiration-processor';
+import { createExpirationQueue, type ExpirationQueue } from '../expiration-queue';
+import { ExpirationScheduler, type ExpirationRequest } from '../scheduler';
+
+const queues: ExpirationQueue[] = [];
+
+function newQueue(redis: { port: number; commandTimeoutMs?: number } = { port: REDIS_PORT }): ExpirationQueue {
+  const expirations = createExpirationQueue({
+    redis: { host: REDIS_HOST, ...redis },
+    prefix: uniqueName('test-scheduler'),
+    publishAttempts: 3,
+    backoffMs: 50,
+    backoffMaxMs: 200,
+    retentionSeconds: 3600,
+    logger: testLogger(),
+  });
+  queues.push(expirations);
+  return expirations;
+}
+
+/** A scheduler over a queue, with a hook that runs just before its add of a batch (of several jobs). */
+function schedulerWithHook(expirations: ExpirationQueue, beforeAdd: () => Promise<void> | void): ExpirationScheduler {
+  const queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'> = {
+    toKey: (name) => expirations.queue.toKey(name),
+    add: () => Promise.reject(new Error('these tests store batches of several jobs')),
+    addBulk: async (jobs) => {
+      await beforeAdd();
+      return expirations.queue.addBulk(jobs);
+    },
+  };
+  return new ExpirationScheduler({
+    queue,
+    client: expirations.redis,
+    cancellations: new Cancellations(expirations.queue, expirations.redis, 3600),
+  });
+}
+
+const requests = (count: number, expiresAt = inMs(60_000)): ExpirationRequest[] =>
+  Array.from({ length: count }, () => ({ orderId: newOrderId(), expiresAt }));
+
+/** How many jobs each order has, under its new and its legacy id. */
+async function jobsPerOrder(expirations: ExpirationQueue, orderIds: string[]): Promise<number[]> {
+  return Promise.all(
+    orderIds.map(async (id) => {
+      const jobs = await Promise.all([expirations.queue.getJob(expirationJobId(id)), expirations.queue.getJob(id)]);
+      return jobs.filter(Boolean).length;
+    }),
+  );
+}
+
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((q) => destroyQueue(q)));
+});
+
+describe('scheduleExpirations', () => {
+  it('stores a batch of 100 orders with one pipelined check and one addBulk, each delayed until its expiresAt', async () => {
+    const expirations = newQueue();
+    const batch = requests(100).map((r, i) => ({ ...r, expiresAt: inMs(60_000 + i) }));
+    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    const addBulk = jest.spyOn(expirations.queue, 'addBulk');
+
+    const results = await expirations.scheduleExpirations(batch);
+
+    expect(results.every((r) => r.outcome === 'scheduled')).toBe(true);
+    expect(pipeline).toHaveBeenCalledTimes(1);
+    expect(addBulk).toHaveBeenCalledTimes(1);
+    const jobs = await Promise.all(batch.map((r) => expirations.queue.getJob(expirationJobId(r.orderId))));
+    expect(jobs.map((job) => (job ? job.timestamp + (job.opts.delay ?? 0) : null))).toEqual(
+      batch.map((r) => r.expiresAt.getTime()),
+    );
+    expect(await expirations.queue.getDelayedCount()).toBe(100);
+  });
+
+  it('stores a single new order with one pipelined check and one add, without a MULTI', async () => {
+    const expirations = newQueue();
+    const [r] = requests(1);
+    const multi = jest.spyOn(expirations.redis, 'multi');
+    const add = jest.spyOn(expirations.queue, 'add');
+
+    const result = await expirations.scheduleExpiration(r.orderId, r.expiresAt);
+
+    expect(result.outcome).toBe('scheduled');
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(multi).not.toHaveBeenCalled();
+    expect(await jobsPerOrder(expirations, [r.orderId])).toEqual([1]);
+  });
+
+  it('when an order comes twice in one batch, stores one job and reports the second copy as a duplicate', async () => {
+    const expirations = newQueue();
+    const [a, b] = requests(2);
+    const laterCopyOfA = { orderId: a.orderId, expiresAt: inMs(120_000) };
+
+    const results = await expirations.scheduleExpirations([a, b, laterCopyOfA, a]);
+
+    expect(results.map((r) => r.outcome)).toEqual(['scheduled', 'scheduled', 'duplicate', 'duplicate']);
+    expect(await jobsPerOrder(expirations, [a.orderId, b.orderId])).toEqual([1, 1]);
+    const job = await expirations.queue.getJob(expirationJobId(a.orderId));
+    expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(a.expiresAt.getTime());
+  });
+
+  it('in a batch of new, existing, legacy and cancelled orders, schedules only the new ones and says which is which', async () => {
+    const expirations = newQueue();
+    const [fresh, existing, legacy, cancelled, fresh2] = requests(5);
+    await expirations.scheduleExpiration(existing.orderId, existing.expiresAt);
+    await expirations.queue.add({ orderId: legacy.orderId }, { jobId: legacy.orderId, delay: 60_000 });
+    await expirations.cancelExpiration(cancelled.orderId);
+
+    const results = await expirations.scheduleExpirations([fresh, existing, legacy, cancelled, fresh2]);
+
+    expect(results).toEqual([
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+      { outcome: 'duplicate' },
+      { outcome: 'duplicate' },
+      { outcome: 'cancelled' },
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+    ]);
+    expect(
+      await jobsPerOrder(
+        expirations,
+        [fresh, existing, legacy, cancelled, fresh2].map((r) => r.orderId),
+      ),
+    ).toEqual([1, 1, 1, 0, 1]);
+  });
+
+  it('when the same batch is delivered again, stores no new job and reports every order as a duplicate', async () => {
+    const expirations = newQueue();
+    const batch = requests(20);
+    await expirations.scheduleExpirations(batch);
+
+    const again = await expirations.scheduleExpirations(batch);
+
+    expect(again).toEqual(batch.map(() => ({ outcome: 'duplicate' })));
+    expect(await expirations.queue.getDelayedCount()).toBe(20);
+  });
+
+  it('when two batches with the same order run at once, stores one job and reports one of them as scheduled', async () => {
+    const expirations = newQueue();
+    const [shared] = requests(1);
+    const first = [shared, ...requests(5)];
+    const second = [...requests(5), shared];
+
+    const [a, b] = await Promise.all([expirations.scheduleExpirations(first), expirations.scheduleExpirations(second)]);
+
+    expect([a[0].outcome, b[5].outcome].sort()).toEqual(['duplicate', 'scheduled']);
+    expect(await expirations.queue.getDelayedCount()).toBe(11);
+  });
+
+  it('when a retry follows a store that got only part of the batch in, stores every order exactly once', async () => {
+    // The jobs a store cut short would have left: the first half of the batch.
+    const expirations = newQueue();
+    const batch = requests(10);
+    for (const r of batch.slice(0, 5)) {
+      await expirations.queue.add({ orderId: r.orderId }, { jobId: expirationJobId(r.orderId), delay: 60_000 });
+    }
+
+    const results = await expirations.scheduleExpirations(batch);
+
+    expect(results.map((r) => r.outcome)).toEqual([...Array(5).fill('duplicate'), ...Array(5).fill('scheduled')]);
+    expect(
+      await jobsPerOrder(
+        expirations,
+        batch.map((r) => r.orderId),
+      ),
+    ).toEqual(Array(10).fill(1));
+  });
+
+  it("keeps one job per order even when the checks are skipped: Bull's add leaves an existing job id alone", async () => {
+    const expirations = newQueue();
+    const [r] = requests(1);
+    await expirations.scheduleExpiration(r.orderId, r.expiresAt);
+
+    const added = await expirations.queue.addBulk([
+      { data: { orderId: r.orderId }, opts: { jobId: expirationJobId(r.orderId), delay: 1 } },
+    ]);
+
+    expect(added[0].id).toBe(expirationJobId(r.orderId));
+    expect(await expirations.queue.getDelayedCount()).toBe(1);
+    const job = await expirations.queue.getJob(expirationJobId(r.orderId));
+    expect(job?.opts.delay).toBeGreaterThan(1_000);
+  });
+
+  it('refuses, before touching Redis, a batch with an order id that is not an event id or a date that is not a date', async () => {
+    const expirations = newQueue();
+    const addBulk = jest.spyOn(expirations.queue, 'addBulk');
+    const [ok] = requests(1);
+
+    await expect(expirations.scheduleExpirations([ok, { orderId: 'o1:lock', expiresAt: inMs(0) }])).rejects.toThrow(
+      RangeError,
+    );
+    await expect(
+      expirations.scheduleExpirations([{ orderId: newOrderId(), expiresAt: new Date('tomorrow') }]),
+    ).rejects.toThrow(/expiresAt is not a valid date/);
+
+    expect(addBulk).not.toHaveBeenCalled();
+    expect(await expirations.queue.getJob(expirationJobId(ok.orderId))).toBeNull();
+  });
+
+  it('when Bull leaves one job of the batch without an id (a failed command in its MULTI), fails the batch', async () => {
+    const expirations = newQueue();
+    const scheduler = new ExpirationScheduler({
+      queue: {
+        toKey: (name) => expirations.queue.toKey(name),
+        add: () => Promise.reject(new Error('this test stores a batch of several jobs')),
+        addBulk: async (jobs) => {
+          const added = await expirations.queue.addBulk(jobs);
+          added[1].id = undefined as unknown as string;
+          return added;
+        },
+      },
+      client: expirations.redis,
+      cancellations: new Cancellations(expirations.queue, expirations.redis, 3600),
+    });
+
+    await expect(scheduler.scheduleExpirations(requests(3))).rejects.toThrow(/did not store 1 of 3 expiration jobs/);
+  });
+});
+
+describe('scheduleExpirations when the order is cancelled between the checks and the add', () => {
+  it('stores the job, which completes without publishing when it falls due', async () => {
+    const expirations = newQueue();
+    const bus = new FakeEventBus();
+    const [cancelledOrder] = requests(1, inMs(300));
+    // Falls due after the cancelled one: once it is published, the other would have been too.
+    const [control] = requests(1, inMs(600));
+    let cancel: CancelResult | undefined;
+    const scheduler = schedulerWithHook(expirations, async () => {
+      cancel = await expirations.cancelExpiration(cancelledOrder.orderId);
+    });
+
+    const results = await scheduler.scheduleExpirations([cancelledOrder, control]);
+    expirations.process(
+      5,
+      createExpirationProcessor({
+        publisher: new ExpirationCompletePublisher(bus),
+        expirations,
+        jobOptions: expirations.jobOptions,
+        metrics: new ExpirationMetrics(),
+        logger: testLogger(),
+      }),
+    );
+    const job = await waitFor(async () => {
+      const j = await expirations.queue.getJob(expirationJobId(cancelledOrder.orderId));
+      return j && (await j.isCompleted()) ? j : null;
+    }, 'the cancelled order job to complete');
+    await waitFor(
+      () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,
+      'the control order to expire',
+    );
+
+    expect(cancel).toBe('not-scheduled');
+    expect(results.map((r) => r.outcome)).toEqual(['scheduled', 'scheduled']);
+    expect(job.returnvalue).toBe('cancelled');
+    expect(bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete)).toEqual([
+      { orderId: control.orderId },
+    ]);
+  });
+});
+
+// A redis-server of the test's own, frozen (SIGSTOP) at a chosen moment of the
+// batch: commands time out on the client while Redis still holds them, and
+// runs them once it is thawed, the worst case for a retry.
+describe('scheduleExpirations when Redis fails in the middle of a batch', () => {
+  let redis: RedisServerProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    redis = await RedisServerProcess.start(port);
+  });
+
+  afterEach(() => {
+    redis.resume();
+  });
+
+  afterAll(async () => {
+    redis?.resume();
+    await redis?.stop('SIGTERM');
+  });
+
+  it('when the checks fail, throws and stores nothing; the retry stores every order once', async () => {
+    const expirations = newQueue({ port, commandTimeoutMs: 300 });
+    await expirations.ping();
+    const batch = requests(10);
+
+    redis.pause();
+    await expect(expirations.scheduleExpirations(batch)).rejects.toThrow(/timed out/i);
+    redis.resume();
+    const stored = await jobsPerOrder(
+      expirations,
+      batch.map((r) => r.orderId),
+    );
+    const retry = await expirations.scheduleExpirations(batch);
+
+    expect(stored).toEqual(Array(10).fill(0));
+    expect(retry.map((r) => r.outcome)).toEqual(Array(10).fill('scheduled'));
+    expect(
+      await jobsPerOrder(
+        expirations,
+        batch.map((r) => r.orderId),
+      ),
+    ).toEqual(Array(10).fill(1));
+  });
+
+  it('when the add times out but Redis runs it later, the retry finds every job and stores none twice', async () => {
+    const expirations = newQueue({ port, commandTimeoutMs: 300 });
+    // Loads Bull's add script on the connection, so the batch's add is one MULTI/EXEC.
+    await expirations.scheduleExpiration(newOrderId(), inMs(60_000));
+    const batch = requests(10);
+    let frozen = false;
+    const scheduler = schedulerWithHook(expirations, () => {
+      if (frozen) return;
+      frozen = true;
+      redis.pause();
+    });
+
+    await expect(scheduler.scheduleExpirations(batch)).rejects.toThrow(/timed out/i);
+    redis.resume();
+    const retry = await scheduler.scheduleExpirations(batch);
+
+    expect(retry.map((r) => r.outcome)).toEqual(Array(10).fill('duplicate'));
+    expect(
+      await jobsPerOrder(
+        expirations,
+        batch.map((r) => r.orderId),
+      ),
+    ).toEqual(Array(10).fill(1));
+    expect(await expirations.queue.getDelayedCount()).toBe(11);
+  });
+});

@@ -1,0 +1,195 @@
+import type { Queue } from 'bull';
+import type Redis from 'ioredis';
+import { isEventId } from '@grider-ms-tickets/common';
+import type { Cancellations } from './cancellations';
+import { jobOptionsFor, type ExpirationJobData, type ExpirationJobPlacement } from './expiration-job';
+import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
+
+/** One order to schedule. */
+export interface ExpirationRequest {
+  orderId: string;
+  /** When its reservation ends; a past date fires at once. */
+  expiresAt: Date;
+}
+
+/** What the scheduler did with one order. */
+export type ScheduleResult =
+  /** A job was stored; it fires in `delayMs`. */
+  | { outcome: 'scheduled'; delayMs: number }
+  /**
+   * The order already has a job (pending, done within the retention window,
+   * or failed), or it came earlier in the same batch.
+   */
+  | { outcome: 'duplicate' }
+  /** The order was cancelled before its order:created arrived. */
+  | { outcome: 'cancelled' };
+
+/** What an {@link ExpirationScheduler} works with. */
+export interface ExpirationSchedulerOptions {
+  /** The Bull queue: its key names, and `addBulk` (or `add`, for one job) to store the jobs. */
+  queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'>;
+  /** The general Redis connection, for the checks. */
+  client: Redis;
+  cancellations: Pick<Cancellations, 'queueCheck'>;
+}
+
+/**
+ * Stores the delayed jobs of new orders, a batch at a time, with two round
+ * trips per batch whatever its size: one pipeline that checks every order for
+ * a recorded cancellation and an existing job (under `order:<orderId>`, and
+ * under the bare order id as an earlier version named it), then one
+ * `addBulk`, a MULTI/EXEC of Bull's add script, for the new ones (a plain
+ * `add` when there is only one).
+ *
+ * Failures and retries: if either round trip fails, the whole call throws and
+ * the caller redelivers the whole batch. Nothing is left half-stored in a way
+ * a retry would double: the MULTI/EXEC stores all of the batch's jobs or none,
+ * and if it ran but its reply was lost, the retry finds the jobs in its checks
+ * and reports them as duplicates; Bull's add script also returns early for a
+ * job id that exists, so even two instances racing on one order store one job.
+ *
+ * A cancellation that lands between the checks and the add does not stop the
+ * job from being stored; it stops the expiration: the processor reads the
+ * cancellation before it publishes (see `Cancellations`).
+ */
+export class ExpirationScheduler {
+  /** The batch being stored for each order, so that a later one waits for it. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  /** @param options - queue, Redis and the cancellation registry */
+  constructor(private readonly options: ExpirationSchedulerOptions) {}
+
+  /**
+   * Schedules one order: a batch of one.
+   *
+   * @param orderId - the order
+   * @param expiresAt - when its reservation ends; a past date fires at once
+   * @returns what was done
+   */
+  async scheduleExpiration(orderId: string, expiresAt: Date): Promise<ScheduleResult> {
+    const [result] = await this.scheduleExpirations([{ orderId, expiresAt }]);
+    return result;
+  }
+
+  /**
+   * Creates the job of each order that has none and was not cancelled. An
+   * order given twice in one batch is one job; its second copy is a duplicate.
+   *
+   * @param requests - the orders, each with its expiresAt
+   * @returns one result per request, in the same order
+   * @throws RangeError, before any Redis work, when an order id is not an event id or a date is invalid
+   * @throws the Redis error when a round trip fails; then the whole batch must be retried
+   */
+  scheduleExpirations(requests: readonly ExpirationRequest[]): Promise<ScheduleResult[]> {
+    let firsts: Map<string, number>;
+    try {
+      firsts = firstOfEachOrder(requests);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const orderIds = [...firsts.keys()];
+    const unique = [...firsts.values()].map((i) => requests[i]);
+    // Copies of one order:created handled at the same time (the listener runs
+    // many messages at once) would all pass the checks before either had
+    // added, and all report "scheduled". Waiting for the batch already storing
+    // an order lets the later one see its job. Across instances two copies can
+    // still race; Bull's add keeps that to one job all the same.
+    const before = new Set(orderIds.flatMap((id) => this.inFlight.get(id) ?? []));
+    const stored = before.size === 0 ? this.store(unique) : Promise.allSettled(before).then(() => this.store(unique));
+    const settled = stored.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const id of orderIds) this.inFlight.set(id, settled);
+    void settled.then(() => {
+      for (const id of orderIds) if (this.inFlight.get(id) === settled) this.inFlight.delete(id);
+    });
+    return stored.then((byOrder) =>
+      requests.map((request, i) =>
+        // Only the first copy of an order carries its result.
+        firsts.get(request.orderId) === i ? (byOrder.get(request.orderId) as ScheduleResult) : { outcome: 'duplicate' },
+      ),
+    );
+  }
+
+  private async store(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
+    const { queue, client, cancellations } = this.options;
+    const checks = client.pipeline();
+    const repliesPerOrder = requests.map(({ orderId }) => {
+      cancellations.queueCheck(checks, orderId);
+      checks.exists(queue.toKey(expirationJobId(orderId)));
+      const legacyJobId = legacyExpirationJobId(orderId);
+      if (legacyJobId === undefined) return 2;
+      checks.exists(queue.toKey(legacyJobId));
+      return 3;
+    });
+    const replies = await checks.exec();
+    if (!replies) throw new Error('redis discarded the pipeline');
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
+
+    const results = new Map<string, ScheduleResult>();
+    const jobs: Array<{ data: ExpirationJobData; opts: ExpirationJobPlacement }> = [];
+    const now = Date.now();
+    let next = 0;
+    requests.forEach(({ orderId, expiresAt }, i) => {
+      const [cancelledAt, ...exists] = replies.slice(next, next + repliesPerOrder[i]).map(([, reply]) => reply);
+      next += repliesPerOrder[i];
+      if (cancelledAt !== null) {
+        results.set(orderId, { outcome: 'cancelled' });
+      } else if (exists.includes(1)) {
+        results.set(orderId, { outcome: 'duplicate' });
+      } else {
+        const opts = jobOptionsFor(orderId, expiresAt, now);
+        jobs.push({ data: { orderId }, opts });
+        results.set(orderId, { outcome: 'scheduled', delayMs: opts.delay });
+      }
+    });
+    if (jobs.length > 0) await addAll(queue, jobs);
+    return results;
+  }
+}
+
+/**
+ * Stores jobs in one round trip: `addBulk`, one MULTI/EXEC of Bull's add
+ * script, or `add` for a single job. Both are atomic, so a failure stores all
+ * of the jobs or none. The single job skips the MULTI because it costs more
+ * than the add itself: a second ioredis pipeline per call, onto which ioredis
+ * copies every one of Bull's scripts, and two more commands (measured by
+ * bench/src/experiments/schedule-batch-cost.ts: with it, one-by-one scheduling
+ * took about half as long again). Bull's `addBulk` does not fail when one of
+ * the MULTI's commands does (it only leaves that job without an id), so each
+ * id is checked here: one that is missing fails the batch, and its retry finds
+ * the others stored.
+ */
+async function addAll(
+  queue: Pick<Queue<ExpirationJobData>, 'add' | 'addBulk'>,
+  jobs: Array<{ data: ExpirationJobData; opts: ExpirationJobPlacement }>,
+): Promise<void> {
+  const added = jobs.length === 1 ? [await queue.add(jobs[0].data, jobs[0].opts)] : await queue.addBulk(jobs);
+  const missing = jobs.filter((job, i) => added[i]?.id === undefined || String(added[i].id) !== job.opts.jobId);
+  if (missing.length > 0) {
+    throw new Error(
+      `redis did not store ${missing.length} of ${jobs.length} expiration jobs (first: ${missing[0].opts.jobId})`,
+    );
+  }
+}
+
+/**
+ * The index of each order's first request, keyed by order id, after checking
+ * every request: the ids and dates come from validated events, so a bad one is
+ * a bug and fails the batch before anything is stored.
+ */
+function firstOfEachOrder(requests: readonly ExpirationRequest[]): Map<string, number> {
+  const firsts = new Map<string, number>();
+  requests.forEach((request, i) => {
+    if (!isEventId(request.orderId)) {
+      throw new RangeError(`request ${i}: the order id ${JSON.stringify(request.orderId)} is not an event id`);
+    }
+    if (!(request.expiresAt instanceof Date) || Number.isNaN(request.expiresAt.getTime())) {
+      throw new RangeError(`request ${i} (order ${request.orderId}): expiresAt is not a valid date`);
+    }
+    if (!firsts.has(request.orderId)) firsts.set(request.orderId, i);
+  });
+  return firsts;
+}
