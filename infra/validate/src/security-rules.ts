@@ -6,7 +6,6 @@ import {
   mountedConfigFile,
   natsAuthorization,
   secretOf,
-  type NatsUser,
   type SecretRef,
 } from './config-files';
 import { containersOf, describe, findObject, isWorkload, type K8sObject, type Workload } from './manifest';
@@ -182,14 +181,16 @@ function checkNatsServer(
     );
   }
   const server: NatsServer = { at, users: new Map() };
-  for (const { user, password } of users.filter((u: NatsUser) => u.password.startsWith('$'))) {
-    const variable = password.slice(1);
-    const secret = secretOf(c, variable);
-    if (!secret)
+  for (const { user, password } of users) {
+    // A password in clear is reported above; the user exists all the same.
+    const variable = password.startsWith('$') ? password.slice(1) : undefined;
+    const secret = variable === undefined ? undefined : secretOf(c, variable);
+    if (variable !== undefined && !secret) {
       found.add(
         at,
         `the password of NATS user ${user} is $${variable}, which the container does not set from a Secret`,
       );
+    }
     server.users.set(user, secret);
   }
   return server;
