@@ -42,9 +42,15 @@ export const ADVISORIES: Readonly<Record<string, readonly Advisory[]>> = {
     },
     {
       ids: ['CVE-2026-11933'],
-      what: 'fixed in the June 2026 security releases',
+      what: 'the June 2026 security releases; details in MongoDB’s release notes',
       fixedIn: ['7.0.37', '8.0.26', '8.2.11', '8.3.4'],
       source: 'https://github.com/docker-library/official-images/pull/21663',
+    },
+    {
+      ids: ['CVE-2026-89099'],
+      what: 'the September 2026 security releases; details in MongoDB’s release notes',
+      fixedIn: ['7.0.43', '8.0.32', '8.3.11'],
+      source: 'https://github.com/docker-library/official-images/pull/22261',
     },
   ],
   nats: [
