@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { IConfigMap, IContainer } from 'kubernetes-models/v1';
+import type { IContainer } from 'kubernetes-models/v1';
 import { OVERLAYS_DIR } from '../../../validate/src/paths';
 import { mountedConfigFile } from '../../../validate/src/config-files';
 import { commandLine, optionValue } from '../../../validate/src/container-args';
@@ -30,7 +30,7 @@ export function natsServerConfig(overlay: string, statefulSet: string): NatsServ
   if (!workload || !container) throw new Error(`${overlay} has no StatefulSet ${statefulSet}`);
   const file = optionValue(commandLine(container), ['-c']);
   if (!file) throw new Error(`${statefulSet} runs without -c`);
-  const config = mountedConfigFile(objects as (K8sObject & IConfigMap)[], workload, container, file);
+  const config = mountedConfigFile(objects, workload, container, file);
   if ('missing' in config) throw new Error(config.missing);
   const passwordVariables = (container.env ?? []).flatMap((v) => {
     const key = v.valueFrom?.secretKeyRef?.key;
