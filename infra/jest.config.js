@@ -1,1 +1,1 @@
-module.exports = require('../jest.preset')(__dirname, { roots: ['<rootDir>/validate'] });
+module.exports = require('../jest.preset')(__dirname, { roots: ['<rootDir>/validate', '<rootDir>/security'] });

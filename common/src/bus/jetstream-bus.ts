@@ -27,7 +27,9 @@ import {
   type SubscriptionSpec,
 } from './event-bus';
 import { ConnectionState } from './connection-state';
+import { jetStreamAuthOptions } from './nats-auth';
 import { StreamSubjectsOverlapError } from './stream-subjects-overlap-error';
+import type { NatsAuth } from '../config/event-bus-config';
 import { DEFAULT_STREAM_MAX_AGE_MS, DEFAULT_STREAM_MAX_BYTES } from '../config/event-bus-defaults';
 import { DEAD_LETTER_SUBJECT } from '../dead-letter/dead-letter';
 import { ALL_SUBJECTS } from '../events/subjects';
@@ -53,6 +55,13 @@ export interface JetStreamConnectOptions {
   subjectPrefix?: string;
   /** The connection name the server shows, such as the pod name. */
   name?: string;
+  /**
+   * A user and password, or a credentials file. With a user, the client's
+   * reply subjects are `_INBOX.<user>.…`.
+   *
+   * @defaultValue none: connect without credentials
+   */
+  auth?: NatsAuth;
   /**
    * The `max_age` of a stream the bus creates, in milliseconds. An existing
    * stream keeps its own unless it has none.
@@ -160,6 +169,7 @@ export class JetStreamBus implements EventBus {
     const connection = await connect({
       servers: options.url,
       name: options.name,
+      ...jetStreamAuthOptions(options.auth),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
     });

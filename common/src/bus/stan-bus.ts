@@ -3,6 +3,7 @@ import nats, { type Message as StanMessage, type Stan } from 'node-nats-streamin
 import type { Logger } from 'pino';
 import { ConnectionState } from './connection-state';
 import { DeliveryCounter } from './delivery-counter';
+import { stanAuthOptions } from './nats-auth';
 import {
   EVENT_BUS,
   type EventBus,
@@ -12,6 +13,7 @@ import {
   type PublishOptions,
   type SubscriptionSpec,
 } from './event-bus';
+import type { NatsAuth } from '../config/event-bus-config';
 import { defaultLogger } from '../logging/logger';
 
 /** Options of {@link StanBus.connect}. */
@@ -22,6 +24,13 @@ export interface StanConnectOptions {
   clusterId: string;
   /** Unique per process; in Kubernetes, the pod name. */
   clientId: string;
+  /**
+   * A user and password, or a credentials file, for the NATS server that
+   * NATS Streaming embeds.
+   *
+   * @defaultValue none: connect without credentials
+   */
+  auth?: NatsAuth;
   logger?: Logger;
 }
 
@@ -114,7 +123,10 @@ export class StanBus implements EventBus {
    * @throws the connection error
    */
   static async connect(options: StanConnectOptions): Promise<StanBus> {
-    const client = nats.connect(options.clusterId, options.clientId, { url: options.url });
+    const client = nats.connect(options.clusterId, options.clientId, {
+      url: options.url,
+      ...stanAuthOptions(options.auth),
+    });
     const bus = new StanBus(client, options.logger);
     await Promise.race([
       once(client, 'connect'),

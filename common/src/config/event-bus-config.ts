@@ -1,8 +1,17 @@
 import { z } from 'zod';
-import { envEnum, envInt, envOptionalString, envString, envUrl } from './env';
+import { blankToUndefined, envEnum, envInt, envOptionalString, envString, envUrl } from './env';
 import { envByteSize } from './env-byte-size';
 import { envDuration } from './env-duration';
 import { DEFAULT_DOWN_GRACE_MS, DEFAULT_MAX_DELIVERIES } from './event-bus-defaults';
+
+/**
+ * A NATS user name. It also names the user's reply subjects on JetStream
+ * (`_INBOX.<user>.…`, see {@link NatsAuth}), so it must be one subject token.
+ */
+const NATS_USER_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** A secret used exactly as given: a password with a trailing space is another password. */
+const envSecret = () => z.preprocess(blankToUndefined, z.string().optional());
 
 /** The variables every service reads to reach its event bus. */
 export const eventBusEnvShape = {
@@ -19,6 +28,15 @@ export const eventBusEnvShape = {
     (name) => /^[^\s.*>/\\]+$/.test(name),
     'must not contain spaces, dots, *, >, / or \\',
   ),
+  /** The NATS user this service connects as; needs NATS_PASSWORD. */
+  NATS_USER: envOptionalString().refine(
+    (user) => user === undefined || NATS_USER_PATTERN.test(user),
+    "must be letters, digits, _ or - (it names the user's reply subjects, _INBOX.<user>.…)",
+  ),
+  /** The password of NATS_USER, from a Secret. */
+  NATS_PASSWORD: envSecret(),
+  /** Instead of a user and password: the path of a NATS credentials file (JWT and nkey seed). */
+  NATS_CREDS: envOptionalString(),
   /** JetStream: a prefix put in front of every subject on the wire. */
   NATS_SUBJECT_PREFIX: envOptionalString(),
   /** JetStream: how long the stream keeps a message, such as `7d`, `168h` or `3600s`. */
@@ -49,12 +67,22 @@ export interface EventBusPolicy {
   downGraceMs: number;
 }
 
+/**
+ * How a service proves who it is to NATS: a user and password, or a
+ * credentials file. With a user on JetStream, the client's reply subjects are
+ * `_INBOX.<user>.…` rather than `_INBOX.…`, so that the server can let each
+ * user subscribe to its own replies only.
+ */
+export type NatsAuth = { user: string; password: string } | { credsFile: string };
+
 /** How to reach NATS Streaming. */
 export interface StanBusConfig extends EventBusPolicy {
   kind: 'stan';
   url: string;
   clusterId: string;
   clientId: string;
+  /** Unset: connect without credentials. */
+  auth?: NatsAuth;
 }
 
 /** How to reach NATS JetStream, and the limits of the stream it creates. */
@@ -68,6 +96,8 @@ export interface JetStreamBusConfig extends EventBusPolicy {
   maxAgeMs: number;
   /** The stream's `max_bytes`. */
   maxBytes: number;
+  /** Unset: connect without credentials. */
+  auth?: NatsAuth;
 }
 
 /** How to reach the event bus and what to do with it, as {@link eventBusConfig} reads it from the environment. */
@@ -84,8 +114,9 @@ export type EventBusConnectConfig =
 
 /**
  * Adds the rules between variables: NATS Streaming needs a cluster and a client
- * id. They are checked even when other variables are bad, so one message names
- * every problem.
+ * id; a NATS user needs its password and the other way round; a credentials
+ * file excludes a user. They are checked even when other variables are bad, so
+ * one message names every problem.
  *
  * @param schema - an object schema that includes {@link eventBusEnvShape}
  * @returns the schema with the rules
@@ -97,9 +128,40 @@ export function withEventBusRules<S extends z.ZodObject<typeof eventBusEnvShape>
     when: () => true,
   });
   const isStan = (env: Partial<EventBusEnv>) => (env.EVENT_BUS ?? 'stan') === 'stan';
+  const credential = (key: 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_CREDS', message: string) => ({
+    path: [key],
+    message,
+    when: () => true,
+  });
   return schema
     .refine((env: Partial<EventBusEnv>) => !isStan(env) || !!env.NATS_CLUSTER_ID, needs('NATS_CLUSTER_ID'))
-    .refine((env: Partial<EventBusEnv>) => !isStan(env) || !!env.NATS_CLIENT_ID, needs('NATS_CLIENT_ID'));
+    .refine((env: Partial<EventBusEnv>) => !isStan(env) || !!env.NATS_CLIENT_ID, needs('NATS_CLIENT_ID'))
+    .refine(
+      (env: Partial<EventBusEnv>) => !env.NATS_USER || env.NATS_PASSWORD !== undefined,
+      credential('NATS_PASSWORD', 'is required when NATS_USER is set'),
+    )
+    .refine(
+      (env: Partial<EventBusEnv>) => env.NATS_PASSWORD === undefined || !!env.NATS_USER,
+      credential('NATS_USER', 'is required when NATS_PASSWORD is set'),
+    )
+    .refine(
+      (env: Partial<EventBusEnv>) => !env.NATS_USER || !env.NATS_CREDS,
+      credential(
+        'NATS_CREDS',
+        'must not be set together with NATS_USER: give a user and password, or a credentials file',
+      ),
+    );
+}
+
+/**
+ * @param env - validated variables
+ * @returns the credentials they give, if any
+ */
+function natsAuth(env: EventBusEnv): { auth?: NatsAuth } {
+  if (env.NATS_CREDS) return { auth: { credsFile: env.NATS_CREDS } };
+  // withEventBusRules guarantees the password of a user.
+  if (env.NATS_USER) return { auth: { user: env.NATS_USER, password: env.NATS_PASSWORD as string } };
+  return {};
 }
 
 /**
@@ -122,6 +184,7 @@ export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig 
       name: name ?? env.NATS_CLIENT_ID,
       maxAgeMs: env.NATS_STREAM_MAX_AGE,
       maxBytes: env.NATS_STREAM_MAX_BYTES,
+      ...natsAuth(env),
       ...policy,
     };
   }
@@ -131,6 +194,7 @@ export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig 
     // withEventBusRules guarantees both for stan.
     clusterId: env.NATS_CLUSTER_ID as string,
     clientId: env.NATS_CLIENT_ID as string,
+    ...natsAuth(env),
     ...policy,
   };
 }

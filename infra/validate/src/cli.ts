@@ -25,7 +25,7 @@ function main(): void {
       `${overlay.overlay}: rendered ${overlay.objects.length} objects (${summary}); skaffold profiles: ${profiles}`,
     );
   }
-  console.log(`Checked: Kubernetes schema with unknown fields rejected; rules: ${RULES.join(', ')}`);
+  console.log(`Checked: Kubernetes and Gateway API schemas with unknown fields rejected; rules: ${RULES.join(', ')}`);
 
   if (report.problems.length > 0) {
     console.error(`\n${report.problems.length} problem(s):`);

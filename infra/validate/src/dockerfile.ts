@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Copy, DockerfileParser, From } from 'dockerfile-ast';
-import { isPinned } from './manifest';
+import { vulnerabilitiesOf } from './image-versions';
+import { isPinned, parseImage } from './manifest';
 import { REPO_ROOT, repoRelative } from './paths';
 import { Findings, type Problem } from './rule-context';
 import type { ServiceSpec } from './services';
@@ -104,6 +105,11 @@ export function checkDockerfile(service: ServiceSpec, options: DockerfileOptions
     if (!names.has(from) && (!NODE_BASE.test(from) || !isPinned(from))) {
       found.add(at, `FROM ${from}: the base must be node:22.x.y-alpine, pinned to a release`);
     }
+  }
+  // Once per base image, however many stages start from it.
+  for (const from of new Set(stages.map((s) => s.from).filter((from) => !names.has(from)))) {
+    const { repository, tag } = parseImage(from);
+    for (const message of vulnerabilitiesOf(repository, tag)) found.add(at, `FROM ${from}: ${message}`);
   }
   const runsIn = (stage: Stage, pattern: RegExp) =>
     stage.instructions.some((i) => i.keyword === 'RUN' && pattern.test(i.args));

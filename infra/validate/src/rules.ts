@@ -1,6 +1,10 @@
+import { checkGatewayRoutes } from './gateway-rules';
+import { checkImageVersions } from './image-versions';
 import { isWorkload, type K8sObject } from './manifest';
+import { checkNetworkPolicies } from './network-policy-rules';
 import { checkPods } from './pod-rules';
 import type { Problem, RuleContext } from './rule-context';
+import { checkSecurity } from './security-rules';
 import { checkServices } from './service-rules';
 import { checkStores } from './store-rules';
 import { checkTopology } from './topology-rules';
@@ -19,6 +23,10 @@ export const RULES = [
   'env',
   'wiring',
   'availability',
+  'auth',
+  'secrets',
+  'network-policy',
+  'image-versions',
 ] as const;
 
 /**
@@ -35,5 +43,9 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkStores(workloads, context),
     ...checkServices(objects, context),
     ...checkTopology(objects, context),
+    ...checkGatewayRoutes(objects, context),
+    ...checkSecurity(objects, context),
+    ...checkNetworkPolicies(objects, context),
+    ...checkImageVersions(workloads, context),
   ];
 }

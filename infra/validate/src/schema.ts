@@ -4,6 +4,7 @@ import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Gateway, HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import { describe, type K8sObject } from './manifest';
 import type { Problem } from './rule-context';
 
@@ -20,6 +21,9 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
   [
     ...[Deployment, StatefulSet, DaemonSet, Job, CronJob, HorizontalPodAutoscaler, PodDisruptionBudget],
     ...[Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Namespace, Ingress, NetworkPolicy],
+    // The Gateway API's CRDs (standard channel, v1.0.0) as the @kubernetes-models/gateway-api 0.5 line models
+    // them: its 1.x and 2.x lines are ESM-only and need Node 22.
+    ...[Gateway, HTTPRoute],
   ].map((model: ModelClass) => [`${model.apiVersion}/${model.kind}`, model]),
 );
 

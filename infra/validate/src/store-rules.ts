@@ -27,6 +27,13 @@ const STORES: readonly Store[] = [
     dataDir: (argv) => optionValue(argv, ['--dbpath']) ?? '/data/db',
   },
   {
+    name: 'NATS Streaming',
+    runs: (c) => imageName(c) === 'nats-streaming',
+    // Its default store is memory: a restart loses every channel and every durable's position.
+    dataDir: (argv) => (isFileStore(argv) ? optionValue(argv, ['-dir', '--dir']) : undefined),
+    check: checkNatsStreaming,
+  },
+  {
     name: 'NATS JetStream',
     runs: runsJetStream,
     // Without -sd the store goes to a folder in /tmp: never what we want.
@@ -56,6 +63,27 @@ function checkRedis(argv: readonly string[], at: string, found: Findings): void 
     if (!value || !allowed.includes(value)) {
       found.add(at, `redis-server needs ${option} ${allowed.join(' or ')} (it has ${value ?? 'none'}): ${why}`);
     }
+  }
+}
+
+function isFileStore(argv: readonly string[]): boolean {
+  return optionValue(argv, ['-st', '-store', '--store'])?.toLowerCase() === 'file';
+}
+
+/**
+ * NATS Streaming keeps the events a service has not handled yet: it must keep
+ * them in files, on the volume.
+ *
+ * @param argv - nats-streaming-server's command line
+ * @param at - where, for messages
+ * @param found - the findings
+ */
+function checkNatsStreaming(argv: readonly string[], at: string, found: Findings): void {
+  if (!isFileStore(argv)) {
+    found.add(
+      at,
+      'NATS Streaming needs -store file -dir <volume>: its default store is memory, and a restart loses every channel and durable subscription',
+    );
   }
 }
 

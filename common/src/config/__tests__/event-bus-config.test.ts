@@ -165,3 +165,56 @@ describe('the limits of eventBusEnvShape', () => {
     ]);
   });
 });
+
+describe('NATS credentials', () => {
+  const jetstream = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', JWT_KEY: 'k' };
+  const stan = { NATS_URL: 'nats://nats:4222', NATS_CLUSTER_ID: 'ticketing', NATS_CLIENT_ID: 'pod-1', JWT_KEY: 'k' };
+
+  it('without any, connects without credentials', () => {
+    expect(eventBusConfig(loadConfig(schema, jetstream)).auth).toBeUndefined();
+  });
+
+  it('carries a user and its password, kept exactly as given, to either transport', () => {
+    const credentials = { NATS_USER: 'orders', NATS_PASSWORD: ' s3cret ' };
+
+    expect(eventBusConfig(loadConfig(schema, { ...jetstream, ...credentials })).auth).toEqual({
+      user: 'orders',
+      password: ' s3cret ',
+    });
+    expect(eventBusConfig(loadConfig(schema, { ...stan, ...credentials })).auth).toEqual({
+      user: 'orders',
+      password: ' s3cret ',
+    });
+  });
+
+  it('carries a credentials file', () => {
+    const env = loadConfig(schema, { ...jetstream, NATS_CREDS: '/var/run/nats/orders.creds' });
+
+    expect(eventBusConfig(env).auth).toEqual({ credsFile: '/var/run/nats/orders.creds' });
+  });
+
+  it('refuses a user without a password, naming both', () => {
+    expect(problems({ ...jetstream, NATS_USER: 'orders' })).toEqual([
+      'NATS_PASSWORD: is required when NATS_USER is set',
+    ]);
+  });
+
+  it('refuses a password without a user, naming both', () => {
+    expect(problems({ ...stan, NATS_PASSWORD: 's3cret' })).toEqual([
+      'NATS_USER: is required when NATS_PASSWORD is set',
+    ]);
+  });
+
+  it('refuses a user and a credentials file together', () => {
+    expect(problems({ ...jetstream, NATS_USER: 'orders', NATS_PASSWORD: 'p', NATS_CREDS: '/x.creds' })).toEqual([
+      'NATS_CREDS: must not be set together with NATS_USER: give a user and password, or a credentials file',
+    ]);
+  });
+
+  it('refuses a user name that is not one subject token, with the other problems', () => {
+    expect(problems({ ...jetstream, NATS_URL: 'ftp://x', NATS_USER: 'orders.svc', NATS_PASSWORD: 'p' })).toEqual([
+      'NATS_URL: must be a URL starting with nats:// or tls:// or http://',
+      "NATS_USER: must be letters, digits, _ or - (it names the user's reply subjects, _INBOX.<user>.…)",
+    ]);
+  });
+});

@@ -38,10 +38,10 @@ describe('schema', () => {
 
   it('when a required field is missing, names it', () => {
     const problems = problemsAfter('dev', (objects) => {
-      delete find(objects, 'Deployment', 'nats-depl').spec.template.spec.containers[0].name;
+      delete find(objects, 'StatefulSet', 'nats-streaming').spec.template.spec.containers[0].name;
     });
     expect(lines(problems)).toEqual([
-      'schema: overlays/dev: Deployment/nats-depl: spec.template.spec.containers[0]: must have required property name',
+      'schema: overlays/dev: StatefulSet/nats-streaming: spec.template.spec.containers[0]: must have required property name',
     ]);
   });
 });
@@ -68,23 +68,23 @@ describe('probes, resources and securityContext', () => {
 
   it('when a probe names a port the container does not declare, says so', () => {
     const problems = problemsAfter('dev', (objects) => {
-      find(objects, 'StatefulSet', 'expiration-redis').spec.template.spec.containers[0].livenessProbe.tcpSocket.port =
-        'redsi';
+      find(objects, 'StatefulSet', 'orders-mongo').spec.template.spec.containers[0].livenessProbe.tcpSocket.port =
+        'mongoo';
     });
     expect(lines(problems)).toEqual([
-      'probes: overlays/dev: StatefulSet/expiration-redis: container redis: livenessProbe probes port redsi, which the container does not declare',
+      'probes: overlays/dev: StatefulSet/orders-mongo: container mongo: livenessProbe probes port mongoo, which the container does not declare',
     ]);
   });
 
   it('when resources are missing, names each missing request and limit', () => {
     const problems = problemsAfter('dev', (objects) => {
-      delete find(objects, 'Deployment', 'nats-depl').spec.template.spec.containers[0].resources;
+      delete find(objects, 'StatefulSet', 'nats-streaming').spec.template.spec.containers[0].resources;
     });
     expect(lines(problems)).toEqual([
-      'resources: overlays/dev: Deployment/nats-depl: container nats: resources.requests.cpu is missing',
-      'resources: overlays/dev: Deployment/nats-depl: container nats: resources.limits.cpu is missing',
-      'resources: overlays/dev: Deployment/nats-depl: container nats: resources.requests.memory is missing',
-      'resources: overlays/dev: Deployment/nats-depl: container nats: resources.limits.memory is missing',
+      'resources: overlays/dev: StatefulSet/nats-streaming: container nats: resources.requests.cpu is missing',
+      'resources: overlays/dev: StatefulSet/nats-streaming: container nats: resources.limits.cpu is missing',
+      'resources: overlays/dev: StatefulSet/nats-streaming: container nats: resources.requests.memory is missing',
+      'resources: overlays/dev: StatefulSet/nats-streaming: container nats: resources.limits.memory is missing',
     ]);
   });
 

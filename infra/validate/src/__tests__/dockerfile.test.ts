@@ -35,6 +35,9 @@ describe('checkDockerfile', () => {
   it('when the base is another Node, says so', () => {
     expect(edited((d) => d.replace(/FROM node:\S+ AS runtime/, 'FROM node:20.18.0-alpine3.20 AS runtime'))).toEqual([
       'expiration/Dockerfile: FROM node:20.18.0-alpine3.20: the base must be node:22.x.y-alpine, pinned to a release',
+      expect.stringMatching(
+        /^expiration\/Dockerfile: FROM node:20.18.0-alpine3.20: .* is on the 20.x line, which got no fix/,
+      ),
     ]);
   });
 

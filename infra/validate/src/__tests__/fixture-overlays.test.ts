@@ -23,7 +23,7 @@ describe('validateOverlay on broken kustomizations', () => {
       expect.arrayContaining([
         'probes: Deployment/expiration-depl: container expiration: readinessProbe is missing',
         'probes: Deployment/expiration-depl: container expiration: readinessProbe must be httpGet /readyz on the port named http',
-        'resources: Deployment/nats-depl: container nats: resources.requests.cpu is missing',
+        'resources: StatefulSet/nats-streaming: container nats: resources.requests.cpu is missing',
         'stores: StatefulSet/expiration-redis: container redis: redis-server needs --appendonly yes (it has none): a restart would lose every pending expiration',
         'stores: StatefulSet/expiration-redis: container redis: redis-server needs --maxmemory-policy noeviction (it has allkeys-lru): an evicted Bull job is an order that never expires',
       ]),

@@ -8,11 +8,13 @@ describe('the repository', () => {
     report = validateRepo();
   });
 
-  it('renders the dev, prod and JetStream overlays, each deployed by a skaffold profile', () => {
+  it('renders the dev, prod, JetStream and Gateway API overlays, each deployed by a skaffold profile', () => {
     expect(report.overlays.map((o) => [o.overlay, o.profiles])).toEqual([
       ['infra/k8s/overlays/dev', ['(default)']],
+      ['infra/k8s/overlays/dev-gateway', ['gateway']],
       ['infra/k8s/overlays/dev-jetstream', ['jetstream']],
       ['infra/k8s/overlays/prod', ['prod']],
+      ['infra/k8s/overlays/prod-gateway', ['prod-gateway']],
       ['infra/k8s/overlays/prod-jetstream', ['prod-jetstream']],
     ]);
   });

@@ -28,6 +28,7 @@ describe('checkSkaffold', () => {
         artifacts: { 'expiration/Dockerfile': 'ticketing/expiration', 'orders/Dockerfile': 'ticketing/orders' },
       },
       expect.objectContaining({ profile: 'jetstream', overlay: path.join(overlays, 'dev-jetstream') }),
+      expect.objectContaining({ profile: 'gateway', overlay: path.join(overlays, 'dev-gateway') }),
       {
         profile: 'prod',
         overlay: path.join(overlays, 'prod'),
@@ -37,6 +38,7 @@ describe('checkSkaffold', () => {
         },
       },
       expect.objectContaining({ profile: 'prod-jetstream', overlay: path.join(overlays, 'prod-jetstream') }),
+      expect.objectContaining({ profile: 'prod-gateway', overlay: path.join(overlays, 'prod-gateway') }),
     ]);
   });
 
@@ -63,8 +65,9 @@ describe('checkSkaffold', () => {
 
     expect(problems).toEqual([
       'skaffold.yaml: default pipeline: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
-      // The prod profiles replace that target, so only the default and jetstream pipelines have it.
+      // The prod profiles replace that target, so only the default, jetstream and gateway pipelines have it.
       'skaffold.yaml: profile jetstream: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
+      'skaffold.yaml: profile gateway: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
     ]);
   });
 

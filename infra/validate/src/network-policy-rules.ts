@@ -1,0 +1,67 @@
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { isEmptySelector, selects } from './label-selector';
+import { declaresPort, describe, isWorkload, type K8sObject, type Workload } from './manifest';
+import { Findings, type Problem, type RuleContext } from './rule-context';
+
+type Policy = INetworkPolicy & K8sObject;
+
+/**
+ * Every pod is behind a NetworkPolicy: the namespace denies ingress by
+ * default (a policy that selects every pod and allows nothing), and each
+ * workload's pods are selected by a policy of their own that says who may
+ * reach them. Each of those policies selects pods, on ports they have.
+ *
+ * @param objects - the objects of one overlay
+ * @param context - the overlay
+ * @returns the problems
+ */
+export function checkNetworkPolicies(objects: readonly K8sObject[], { where }: RuleContext): Problem[] {
+  const found = new Findings('network-policy');
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Policy[];
+  const workloads = objects.filter(isWorkload);
+  if (!policies.some(isDefaultDenyIngress)) {
+    found.add(
+      where,
+      'no NetworkPolicy denies ingress by default (podSelector: {}, policyTypes: [Ingress], no ingress rule): a pod that no policy selects accepts connections from anywhere',
+    );
+  }
+  const allows = policies.filter((p) => !isEmptySelector(p.spec?.podSelector));
+  for (const w of workloads) {
+    const labels = w.spec.template.metadata?.labels ?? {};
+    if (!allows.some((p) => selects(p.spec?.podSelector, labels))) {
+      found.add(
+        `${where}: ${describe(w)}`,
+        `no NetworkPolicy of its own selects its pods (labels ${JSON.stringify(labels)}): say who may reach them in one (an empty ingress list if nobody)`,
+      );
+    }
+  }
+  for (const policy of allows) {
+    const at = `${where}: ${describe(policy)}`;
+    const selected = workloads.filter((w) => selects(policy.spec?.podSelector, w.spec.template.metadata?.labels));
+    if (selected.length === 0) {
+      found.add(at, `selects no pods (podSelector ${JSON.stringify(policy.spec?.podSelector)})`);
+      continue;
+    }
+    for (const rule of policy.spec?.ingress ?? []) {
+      for (const { port } of rule.ports ?? []) {
+        if (port === undefined) continue;
+        for (const w of selected.filter((s) => !servesPort(s, port))) {
+          found.add(
+            at,
+            `allows port ${port}, which ${describe(w)} (selected) does not have: the rule lets nothing in there`,
+          );
+        }
+      }
+    }
+  }
+  return found.problems;
+}
+
+function isDefaultDenyIngress(policy: Policy): boolean {
+  const types = policy.spec?.policyTypes ?? ['Ingress'];
+  return isEmptySelector(policy.spec?.podSelector) && types.includes('Ingress') && !policy.spec?.ingress?.length;
+}
+
+function servesPort(w: Workload, port: string | number): boolean {
+  return w.spec.template.spec.containers.some((c) => declaresPort(c, port));
+}
