@@ -19,9 +19,9 @@ import {
 import { loadExpirationConfig, type ExpirationConfig } from '../config';
 import type { ExpirationQueue } from '../queues/expiration-queue';
 
-export const REDIS_HOST = process.env.TEST_REDIS_HOST ?? '127.0.0.1';
-export const REDIS_PORT = Number(process.env.TEST_REDIS_PORT ?? 6379);
-export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+export const REDIS_HOST = process.env.REDIS_HOST ?? '127.0.0.1';
+export const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
+export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 let counter = 0;
 

@@ -1,6 +1,6 @@
 /**
  * BatchListener on the JetStream transport, against the real NATS server of
- * this machine (NATS_TEST_URL, nats://127.0.0.1:4222 by default). Every test
+ * this machine (NATS_URL, nats://127.0.0.1:4222 by default). Every test
  * gets its own stream, subject prefix and queue group, and deletes its stream
  * afterwards.
  */
@@ -14,7 +14,7 @@ import { Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
 import { ACK_PENDING_ROOM, JetStreamBus, durableName } from '../jetstream-bus';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 type Item = BatchItem<ExpirationCompleteEvent>;
 

@@ -1,6 +1,6 @@
 /**
  * The JetStream transport against the real NATS server of this machine
- * (NATS_TEST_URL, nats://127.0.0.1:4222 by default). Every test gets its own
+ * (NATS_URL, nats://127.0.0.1:4222 by default). Every test gets its own
  * stream, subject prefix and queue groups, and deletes its stream afterwards.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,7 +26,7 @@ import type { EventMessage } from '../event-bus';
 import { ACK_PENDING_ROOM, DEAD_LETTER_RETRY_DELIVERIES, JetStreamBus, durableName } from '../jetstream-bus';
 import { NatsWrapper } from '../nats-wrapper';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 type Reaction = 'ack' | 'ignore' | 'throw';
 

@@ -1,6 +1,6 @@
 /**
  * Bounded redelivery and dead letters on the JetStream transport, against the
- * real NATS server of this machine (NATS_TEST_URL, nats://127.0.0.1:4222 by
+ * real NATS server of this machine (NATS_URL, nats://127.0.0.1:4222 by
  * default). Every test gets its own stream and subject prefix, and deletes its
  * stream afterwards.
  */
@@ -18,7 +18,7 @@ import type { ExpirationCompleteEvent } from '../../events/expiration-complete-e
 import type { EventMessage } from '../event-bus';
 import { JetStreamBus, durableName } from '../jetstream-bus';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface Received {
   orderId: string;

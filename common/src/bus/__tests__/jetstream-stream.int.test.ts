@@ -11,7 +11,7 @@ import { Subjects } from '../../events/subjects';
 import { JetStreamBus } from '../jetstream-bus';
 import { StreamSubjectsOverlapError } from '../stream-subjects-overlap-error';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const HOUR_MS = 3_600_000;
 
 let admin: NatsConnection;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { StanBus } from '../stan-bus';
 import { NatsWrapper } from '../nats-wrapper';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 describe('StanBus.connect against a NATS server without NATS Streaming', () => {
   it('rejects with the connect timeout of node-nats-streaming instead of hanging', async () => {

@@ -1,6 +1,6 @@
 /**
  * Listing and replaying dead letters on JetStream, against the real NATS server
- * of this machine (NATS_TEST_URL, nats://127.0.0.1:4222 by default). Every test
+ * of this machine (NATS_URL, nats://127.0.0.1:4222 by default). Every test
  * gets its own stream and subject prefix, and deletes its stream afterwards.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import { createDeadLetter, DEAD_LETTER_SUBJECT } from '../dead-letter';
 import { listDeadLetters, replayDeadLetter } from '../dead-letters';
 import { runDeadLetterCli } from '../run-dead-letter-cli';
 
-const NATS_URL = process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** Fails the orders in `broken`, acks the others. */
 class ExpirationListener extends Listener<ExpirationCompleteEvent> {

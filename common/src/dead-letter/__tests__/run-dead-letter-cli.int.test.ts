@@ -59,7 +59,7 @@ describe('the dead-letters command', () => {
   });
 
   it('exits 1 without creating anything when the JetStream stream does not exist', async () => {
-    const env = { EVENT_BUS: 'jetstream', NATS_URL: process.env.NATS_TEST_URL ?? 'nats://127.0.0.1:4222' };
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' };
 
     const { code, err } = await run(['list'], { ...env, NATS_STREAM: 'no-such-stream-for-dead-letters' });
 
