@@ -16,7 +16,7 @@ export * from './events/schemas';
 export * from './events/invalid-event-error';
 export * from './events/listener';
 export * from './events/publisher';
-export { ListenerBase } from './events/listener-base';
+export { ListenerBase, DELIVERY_OUTCOMES, type DeliveryOutcome, type DeliveryReport } from './events/listener-base';
 export { BatchListener, type BatchItem, type BatchMessage } from './events/batch-listener';
 export { CORRELATION_ID_HEADER, correlationIdOf, isCorrelationId } from './events/correlation';
 export type { EventPublishOptions } from './events/publisher';

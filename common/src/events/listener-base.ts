@@ -9,6 +9,34 @@ import { DEFAULT_MAX_DELIVERIES } from '../config/event-bus-defaults';
 import { DEAD_LETTER_SUBJECT, createDeadLetter, type DeadLetter } from '../dead-letter/dead-letter';
 import { defaultLogger } from '../logging/logger';
 
+/**
+ * How one delivery of a message ended:
+ *
+ * - `handled`: the handler did its work and the message was acked;
+ * - `invalid`: the payload can never succeed (not JSON, against its schema,
+ *   too large); it was published as a dead letter and acked;
+ * - `retried`: the message was given back and comes back later: the handler
+ *   threw or nak'ed it, or returned without acking it (it comes back after its
+ *   ack wait), or its dead letter could not be published;
+ * - `dead_lettered`: the handler kept failing up to the last allowed delivery
+ *   (or the message came back past it); it was published as a dead letter and acked.
+ */
+export type DeliveryOutcome = 'handled' | 'invalid' | 'retried' | 'dead_lettered';
+
+/** Every {@link DeliveryOutcome}, for a service that creates its metric series up front. */
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['handled', 'invalid', 'retried', 'dead_lettered'];
+
+/** What {@link ListenerOptions.onOutcome} is told about one delivery. */
+export interface DeliveryReport {
+  outcome: DeliveryOutcome;
+  /** The listener's subject, a {@link Subjects} value (without a JetStream subject prefix). */
+  subject: string;
+  /** The listener's queue group. */
+  queueGroupName: string;
+  /** The delivered message: its sequence, delivery count and headers (see {@link correlationIdOf}). */
+  msg: EventMessage;
+}
+
 /** Options of a {@link Listener} or a {@link BatchListener}. */
 export interface ListenerOptions {
   /** Where the listener logs; a shared `common` logger if absent. */
@@ -27,6 +55,21 @@ export interface ListenerOptions {
    * @defaultValue the queue group name
    */
   service?: string;
+  /**
+   * Called exactly once for every delivered message, once it is settled, with
+   * how that delivery ended. A service passes the same callback to all its
+   * listeners to count events by subject and outcome in one metric:
+   *
+   * ```ts
+   * const onOutcome = ({ subject, outcome }: DeliveryReport) => eventsTotal.inc({ subject, outcome });
+   * ```
+   *
+   * It should be quick and must not throw; an error it throws is logged and
+   * changes nothing about the message.
+   *
+   * @defaultValue none
+   */
+  onOutcome?: (report: DeliveryReport) => void;
 }
 
 /**
@@ -85,6 +128,7 @@ export abstract class ListenerBase<T extends Event> {
   // Not named maxDeliveries: subclasses written before it existed may have a member of that name.
   private readonly deliveryLimit: number;
   private readonly serviceName?: string;
+  private readonly onOutcome?: (report: DeliveryReport) => void;
   private readonly recentFailures = new RecentFailures();
 
   /**
@@ -100,6 +144,7 @@ export abstract class ListenerBase<T extends Event> {
       throw new RangeError(`maxDeliveries must be a whole number of at least 1, not ${options.maxDeliveries}`);
     }
     this.serviceName = options.service;
+    this.onOutcome = options.onOutcome;
   }
 
   /**
@@ -158,12 +203,26 @@ export abstract class ListenerBase<T extends Event> {
   /**
    * The path of every delivered message: the delivery limit, size check, JSON,
    * schema, then the handler. Transports call it, and so does the test kit. It
-   * never throws.
+   * never throws. Once the message is settled, its outcome goes to
+   * {@link ListenerOptions.onOutcome}.
+   *
+   * The handler is given a view of the message that notes whether it was
+   * acked or nak'ed (it reads and settles the delivered message), which is how
+   * the outcome of a handler that settles the message itself is known.
    *
    * @param msg - the delivered message
    * @returns once the message is handled: acked, given back, or dead-lettered
    */
   async handleMessage(msg: EventMessage): Promise<void> {
+    const delivery = new Delivery(msg);
+    try {
+      await this.route(delivery.view);
+    } finally {
+      this.reportOutcome(delivery, msg);
+    }
+  }
+
+  private async route(msg: EventMessage): Promise<void> {
     const deliveries = msg.getDeliveryCount();
     if (deliveries > this.deliveryLimit) {
       // The last allowed delivery failed without a dead letter (its publish
@@ -187,6 +246,16 @@ export abstract class ListenerBase<T extends Event> {
     const result = validateEvent(this.subject, payload);
     if (!result.ok) return this.reject(msg, result.reason);
     return this.handleValidMessage(result.data, msg);
+  }
+
+  private reportOutcome(delivery: Delivery, msg: EventMessage): void {
+    if (!this.onOutcome) return;
+    const outcome = delivery.outcome();
+    try {
+      this.onOutcome({ outcome, subject: this.subject, queueGroupName: this.queueGroupName, msg });
+    } catch (err) {
+      this.logger.error({ err, ...this.logFieldsOf(msg), outcome }, 'onOutcome failed');
+    }
   }
 
   /**
@@ -254,6 +323,7 @@ export abstract class ListenerBase<T extends Event> {
     const deliveries = msg.getDeliveryCount();
     const delayMs = this.retryDelay(deliveries);
     this.recentFailures.remember(msg.getSequence(), reason);
+    Delivery.of(msg)?.settle('retried');
     if (log) {
       this.logger.error(
         { err, ...this.logFieldsOf(msg), retryInMs: delayMs },
@@ -302,10 +372,13 @@ export abstract class ListenerBase<T extends Event> {
         { err: publishErr, ...fields, retryInMs: delayMs },
         'publishing the dead letter failed; the message will be redelivered',
       );
+      Delivery.of(msg)?.settle('retried');
       msg.nak(delayMs);
       return;
     }
     this.recentFailures.forget(sequence);
+    const delivery = Delivery.of(msg);
+    delivery?.settle(delivery.invalid ? 'invalid' : 'dead_lettered');
     this.logger.error({ err, ...fields, queueGroup: this.queueGroupName }, 'event dead-lettered');
     msg.ack();
     try {
@@ -337,8 +410,72 @@ export abstract class ListenerBase<T extends Event> {
 
   private async reject(msg: EventMessage, reason: string): Promise<void> {
     this.logger.warn({ ...this.logFieldsOf(msg), reason }, 'invalid event; dead-lettering it');
+    const delivery = Delivery.of(msg);
+    if (delivery) delivery.invalid = true;
     this.onInvalidMessage(reason, msg);
     await this.deadLetter(msg, reason);
+  }
+}
+
+/** How a {@link Delivery} is found from the view of its message, and through proxies around that view. */
+const DELIVERY = Symbol('delivery');
+
+/**
+ * One delivery of a message, from its arrival to its outcome. The handler
+ * sees {@link Delivery.view}, which reads and settles the delivered message
+ * and notes the first `ack()` or `nak()`; the listener's own paths (dead
+ * letter, give back) note their outcome on it.
+ */
+class Delivery {
+  /** The message as handlers see it. */
+  readonly view: EventMessage;
+  /** Set when the payload was found invalid, so that its dead letter counts as `invalid`. */
+  invalid = false;
+  private noted?: DeliveryOutcome;
+  private settledBy?: 'ack' | 'nak';
+
+  constructor(msg: EventMessage) {
+    const ack = (): void => {
+      this.settledBy ??= 'ack';
+      msg.ack();
+    };
+    const nak = (delayMs?: number): void => {
+      this.settledBy ??= 'nak';
+      msg.nak(delayMs);
+    };
+    this.view = new Proxy(msg, {
+      get: (target, property) => {
+        if (property === DELIVERY) return this;
+        if (property === 'ack') return ack;
+        if (property === 'nak') return nak;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /**
+   * @param msg - a message a listener is working on
+   * @returns its delivery, when the message is (a view of) a delivery's view
+   */
+  static of(msg: EventMessage): Delivery | undefined {
+    // A hand-made message in a course-style test may be a plain object without the symbol.
+    const delivery = (msg as unknown as Record<symbol, unknown>)[DELIVERY];
+    return delivery instanceof Delivery ? delivery : undefined;
+  }
+
+  /** Notes the outcome the listener decided; the first one counts. */
+  settle(outcome: DeliveryOutcome): void {
+    this.noted ??= outcome;
+  }
+
+  /**
+   * @returns the outcome the listener noted, or else what the handler did: an
+   *   ack is `handled`; a nak, or neither (the message comes back after its
+   *   ack wait), is `retried`
+   */
+  outcome(): DeliveryOutcome {
+    return this.noted ?? (this.settledBy === 'ack' ? 'handled' : 'retried');
   }
 }
 
