@@ -1,4 +1,5 @@
 import { isWorkload, type K8sObject } from './manifest';
+import { checkMonitoring } from './monitoring/monitoring-rules';
 import { checkPods } from './pod-rules';
 import type { Problem, RuleContext } from './rule-context';
 import { checkServices } from './service-rules';
@@ -19,6 +20,7 @@ export const RULES = [
   'env',
   'wiring',
   'availability',
+  'monitoring',
 ] as const;
 
 /**
@@ -35,5 +37,6 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkStores(workloads, context),
     ...checkServices(objects, context),
     ...checkTopology(objects, context),
+    ...checkMonitoring(objects, context),
   ];
 }

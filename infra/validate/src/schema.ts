@@ -4,6 +4,12 @@ import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+// The Prometheus Operator's CRDs (models generated from its CRD schemas), for components/monitoring.
+import {
+  PodMonitor,
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { describe, type K8sObject } from './manifest';
 import type { Problem } from './rule-context';
 
@@ -20,6 +26,7 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
   [
     ...[Deployment, StatefulSet, DaemonSet, Job, CronJob, HorizontalPodAutoscaler, PodDisruptionBudget],
     ...[Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, Namespace, Ingress, NetworkPolicy],
+    ...[PrometheusRule, PodMonitor, ServiceMonitor],
   ].map((model: ModelClass) => [`${model.apiVersion}/${model.kind}`, model]),
 );
 
