@@ -39,12 +39,22 @@ interface Panel {
   panels?: Panel[];
 }
 
+interface Variable {
+  name?: string;
+  type?: string;
+  /** A string, or (newer Grafana) an object holding it. */
+  query?: string | { query?: string };
+}
+
 interface Dashboard {
   uid?: string;
   title?: string;
   panels?: Panel[];
-  templating?: { list?: { name?: string; type?: string; query?: unknown }[] };
+  templating?: { list?: Variable[] };
 }
+
+/** Grafana's `label_values(<selector>, <label>)`, capturing the selector. */
+const LABEL_VALUES = /^\s*label_values\(\s*(.+?)\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*$/s;
 
 /**
  * Every PromQL expression of an overlay's PrometheusRules (each rule's `expr`)
@@ -75,15 +85,18 @@ export function collectQueries(objects: readonly K8sObject[]): CollectedQueries 
 }
 
 function collectRules(object: K8sObject, collected: CollectedQueries): void {
-  const groups = ((object.spec as { groups?: RuleGroup[] } | undefined)?.groups ?? []) as RuleGroup[];
+  const groups = (object.spec as { groups?: RuleGroup[] } | undefined)?.groups ?? [];
   for (const group of groups) {
     for (const rule of group.rules ?? []) {
       const where = `${describe(object)}: ${rule.alert ? `alert ${rule.alert}` : `record ${rule.record}`}`;
       collected.queries.push({ where, expr: String(rule.expr ?? '') });
       if (!rule.alert) continue;
-      if (!rule.labels?.severity) collected.problems.push({ where, message: 'an alert needs a severity label' });
-      if (!rule.annotations?.summary)
+      if (!rule.labels?.severity) {
+        collected.problems.push({ where, message: 'an alert needs a severity label' });
+      }
+      if (!rule.annotations?.summary) {
         collected.problems.push({ where, message: 'an alert needs a summary annotation' });
+      }
     }
   }
 }
@@ -98,23 +111,29 @@ function collectDashboards(object: K8sObject, collected: CollectedQueries): void
       collected.problems.push({ where, message: `is not JSON: ${(err as Error).message}` });
       continue;
     }
-    if (!dashboard.uid)
+    if (!dashboard.uid) {
       collected.problems.push({ where, message: 'the dashboard needs a uid, or Grafana makes a new one each load' });
-    for (const panel of allPanels(dashboard.panels ?? []))
-      collectPanel(panel, `${where}: panel "${panel.title ?? '(untitled)'}"`, collected);
-    for (const variable of dashboard.templating?.list ?? []) {
-      if (variable.type !== 'query') continue;
-      const at = `${where}: variable ${variable.name}`;
-      const query =
-        typeof variable.query === 'string' ? variable.query : (variable.query as { query?: string } | undefined)?.query;
-      const selector = /^\s*label_values\(\s*(.+?)\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*$/s.exec(query ?? '')?.[1];
-      if (selector) collected.queries.push({ where: at, expr: selector });
-      else
-        collected.problems.push({
-          where: at,
-          message: `query ${JSON.stringify(query)} is not label_values(<selector>, <label>)`,
-        });
     }
+    for (const panel of allPanels(dashboard.panels ?? [])) {
+      collectPanel(panel, `${where}: panel "${panel.title ?? '(untitled)'}"`, collected);
+    }
+    for (const variable of dashboard.templating?.list ?? []) {
+      if (variable.type === 'query') collectVariable(variable, `${where}: variable ${variable.name}`, collected);
+    }
+  }
+}
+
+/** A query variable must be `label_values(<selector>, <label>)`, whose selector is PromQL. */
+function collectVariable(variable: Variable, where: string, collected: CollectedQueries): void {
+  const query = typeof variable.query === 'string' ? variable.query : variable.query?.query;
+  const selector = LABEL_VALUES.exec(query ?? '')?.[1];
+  if (selector) {
+    collected.queries.push({ where, expr: selector });
+  } else {
+    collected.problems.push({
+      where,
+      message: `query ${JSON.stringify(query)} is not label_values(<selector>, <label>)`,
+    });
   }
 }
 
