@@ -22,7 +22,13 @@ export { eventSchemas, validateEvent, isEventId, EVENT_ID_PATTERN, type EventVal
 export { InvalidEventError } from './events/invalid-event-error';
 
 // Listening and publishing.
-export { ListenerBase, type ListenerOptions } from './events/listener-base';
+export {
+  ListenerBase,
+  DELIVERY_OUTCOMES,
+  type DeliveryOutcome,
+  type DeliveryReport,
+  type ListenerOptions,
+} from './events/listener-base';
 export { Listener } from './events/listener';
 export { BatchListener, type BatchItem, type BatchMessage } from './events/batch-listener';
 export { Publisher, type EventPublishOptions } from './events/publisher';
@@ -110,6 +116,11 @@ export {
   validateRequest,
   createErrorHandler,
   errorHandler,
+  createRequestLogger,
+  requestIdOf,
+  QUIET_PATHS,
+  REQUEST_ID_HEADER,
+  type RequestLoggerOptions,
   type CurrentUserOptions,
   type UserPayload,
 } from './middlewares';

@@ -4,9 +4,11 @@ import {
   createCurrentUser,
   createErrorHandler,
   createHealthRouter,
+  createRequestLogger,
 } from '@grider-ms-tickets/common';
 import cookieSession from 'cookie-session';
 import express, { type Express } from 'express';
+import { createHttpMetrics } from './middlewares/http-metrics';
 import { createDeleteOrderRouter } from './routes/delete';
 import { createIndexOrderRouter } from './routes/index';
 import { createNewOrderRouter } from './routes/new';
@@ -27,6 +29,11 @@ export interface AppOptions extends RouteDependencies {
  * The express app of the orders service, without `listen`: `/healthz`,
  * `/readyz` and `/metrics` (no session needed), then `/api/orders`.
  *
+ * Every request is logged in one line with its request id (the caller's
+ * `x-request-id` or a new one, echoed back); the probes and `/metrics` at
+ * debug level only. Requests past the probes are timed in
+ * `http_request_duration_seconds` by route pattern.
+ *
  * @param options - the store, the event bus, the config, the logger and the metrics
  * @returns the app
  */
@@ -39,6 +46,8 @@ export function createApp(options: AppOptions): Express {
   // count rather than `true`: with `true` any client could claim any address
   // or protocol by sending the headers itself.
   app.set('trust proxy', config.trustProxyHops);
+  // First, so that every request has its id, and every answer its x-request-id.
+  app.use(createRequestLogger(logger));
   app.use(
     createHealthRouter({
       checks: { store: () => store.isReady(), nats: () => bus.isConnected() },
@@ -50,6 +59,8 @@ export function createApp(options: AppOptions): Express {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+  // After the probes and the scrape: the kubelet and Prometheus would drown the API's numbers.
+  app.use(createHttpMetrics(metrics.httpRequestDuration));
 
   app.use(express.json());
   // The session cookie is set by the auth service; this service only reads it.

@@ -1,5 +1,5 @@
-import { Subjects } from '@grider-ms-tickets/common';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { DELIVERY_OUTCOMES, Subjects, type DeliveryReport } from '@grider-ms-tickets/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OrderEventSubject } from './store';
 
 /** The state changes of an order that `orders_transitions_total` counts, by label. */
@@ -13,6 +13,17 @@ export const TRANSITIONS = [
 export type Transition = (typeof TRANSITIONS)[number];
 
 const EVENT_SUBJECTS: readonly OrderEventSubject[] = [Subjects.OrderCreated, Subjects.OrderCancelled];
+
+/** The subjects the listeners of the orders service receive, which `orders_events_total` counts. */
+export const LISTENED_SUBJECTS: readonly Subjects[] = [
+  Subjects.TicketCreated,
+  Subjects.TicketUpdated,
+  Subjects.ExpirationComplete,
+  Subjects.PaymentCreated,
+];
+
+/** The `route` label of a request that matched no route. */
+export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * The Prometheus metrics of the orders service, served on `/metrics`. Each
@@ -54,6 +65,40 @@ export class OrdersMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * HTTP requests to the API, timed from their arrival to the end of their
+   * response. `route` is the route's pattern, such as `/api/orders/:orderId`,
+   * never the raw path, so that each order does not make a series of its own.
+   */
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help:
+      'HTTP requests by method, route pattern (unmatched: no route matched) and status code (499: the client ' +
+      'closed the connection first), from arrival to the end of the response. The probes and /metrics are not counted.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** Deliveries to the listeners, by how each one ended (see `ListenerOptions.onOutcome`). */
+  readonly events = new Counter({
+    name: 'orders_events_total',
+    help:
+      'Event deliveries to the listeners by subject and outcome: handled; invalid (can never succeed, dead-lettered); ' +
+      'retried (given back, comes again); dead_lettered (failed up to the last delivery).',
+    labelNames: ['subject', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Counts one delivery in `orders_events_total`: the `onOutcome` of every listener.
+   *
+   * @param report - the subject and outcome
+   */
+  readonly countDelivery = (report: Pick<DeliveryReport, 'subject' | 'outcome'>): void => {
+    this.events.inc({ subject: report.subject, outcome: report.outcome });
+  };
+
   /** @param options - `defaultMetrics` adds prom-client's process metrics (CPU, memory, event loop) */
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -62,6 +107,9 @@ export class OrdersMetrics {
     for (const subject of EVENT_SUBJECTS) {
       this.publishFailures.inc({ subject }, 0);
       this.owedEventsPublished.inc({ subject }, 0);
+    }
+    for (const subject of LISTENED_SUBJECTS) {
+      for (const outcome of DELIVERY_OUTCOMES) this.events.inc({ subject, outcome }, 0);
     }
   }
 }

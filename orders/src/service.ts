@@ -71,7 +71,15 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
     steps.unshift({ name: 'nats', run: () => bus.close() });
     logger.info({ kind: bus.kind }, 'connected to the event bus');
 
-    const listenerOptions = { store, logger, metrics, maxDeliveries: config.eventBus.maxDeliveries, service: 'orders' };
+    const listenerOptions = {
+      store,
+      logger,
+      metrics,
+      maxDeliveries: config.eventBus.maxDeliveries,
+      service: 'orders',
+      // Every delivery, whichever listener, counted once in orders_events_total.
+      onOutcome: metrics.countDelivery,
+    };
     const listeners = [
       new TicketCreatedListener(bus, listenerOptions),
       new TicketUpdatedListener(bus, listenerOptions),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Event } from './base-event';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './correlation';
+import { Delivery, type DeliveryOutcome } from './delivery';
 import { RecentFailures } from './recent-failures';
 import { validateEvent } from './schemas';
 import type { EventMessage, EventSubscription } from '../bus/event-bus';
@@ -8,6 +9,19 @@ import { toEventBus, type EventClient } from '../bus/to-event-bus';
 import { DEFAULT_MAX_DELIVERIES } from '../config/event-bus-defaults';
 import { DEAD_LETTER_SUBJECT, createDeadLetter, type DeadLetter } from '../dead-letter/dead-letter';
 import { defaultLogger } from '../logging/logger';
+
+export { DELIVERY_OUTCOMES, type DeliveryOutcome } from './delivery';
+
+/** What {@link ListenerOptions.onOutcome} is told about one delivery. */
+export interface DeliveryReport {
+  outcome: DeliveryOutcome;
+  /** The listener's subject, a {@link Subjects} value (without a JetStream subject prefix). */
+  subject: string;
+  /** The listener's queue group. */
+  queueGroupName: string;
+  /** The delivered message: its sequence, delivery count and headers (see {@link correlationIdOf}). */
+  msg: EventMessage;
+}
 
 /** Options of a {@link Listener} or a {@link BatchListener}. */
 export interface ListenerOptions {
@@ -27,6 +41,21 @@ export interface ListenerOptions {
    * @defaultValue the queue group name
    */
   service?: string;
+  /**
+   * Called exactly once for every delivered message, once it is settled, with
+   * how that delivery ended. A service passes the same callback to all its
+   * listeners to count events by subject and outcome in one metric:
+   *
+   * ```ts
+   * const onOutcome = ({ subject, outcome }: DeliveryReport) => eventsTotal.inc({ subject, outcome });
+   * ```
+   *
+   * It should be quick and must not throw; an error it throws is logged and
+   * changes nothing about the message.
+   *
+   * @defaultValue none
+   */
+  onOutcome?: (report: DeliveryReport) => void;
 }
 
 /**
@@ -85,6 +114,7 @@ export abstract class ListenerBase<T extends Event> {
   // Not named maxDeliveries: subclasses written before it existed may have a member of that name.
   private readonly deliveryLimit: number;
   private readonly serviceName?: string;
+  private readonly onOutcome?: (report: DeliveryReport) => void;
   private readonly recentFailures = new RecentFailures();
 
   /**
@@ -100,6 +130,7 @@ export abstract class ListenerBase<T extends Event> {
       throw new RangeError(`maxDeliveries must be a whole number of at least 1, not ${options.maxDeliveries}`);
     }
     this.serviceName = options.service;
+    this.onOutcome = options.onOutcome;
   }
 
   /**
@@ -158,12 +189,26 @@ export abstract class ListenerBase<T extends Event> {
   /**
    * The path of every delivered message: the delivery limit, size check, JSON,
    * schema, then the handler. Transports call it, and so does the test kit. It
-   * never throws.
+   * never throws. Once the message is settled, its outcome goes to
+   * {@link ListenerOptions.onOutcome}.
+   *
+   * The handler is given a view of the message that notes whether it was
+   * acked or nak'ed (it reads and settles the delivered message), which is how
+   * the outcome of a handler that settles the message itself is known.
    *
    * @param msg - the delivered message
    * @returns once the message is handled: acked, given back, or dead-lettered
    */
   async handleMessage(msg: EventMessage): Promise<void> {
+    const delivery = new Delivery(msg);
+    try {
+      await this.route(delivery.view);
+    } finally {
+      this.reportOutcome(delivery, msg);
+    }
+  }
+
+  private async route(msg: EventMessage): Promise<void> {
     const deliveries = msg.getDeliveryCount();
     if (deliveries > this.deliveryLimit) {
       // The last allowed delivery failed without a dead letter (its publish
@@ -187,6 +232,16 @@ export abstract class ListenerBase<T extends Event> {
     const result = validateEvent(this.subject, payload);
     if (!result.ok) return this.reject(msg, result.reason);
     return this.handleValidMessage(result.data, msg);
+  }
+
+  private reportOutcome(delivery: Delivery, msg: EventMessage): void {
+    if (!this.onOutcome) return;
+    const outcome = delivery.outcome();
+    try {
+      this.onOutcome({ outcome, subject: this.subject, queueGroupName: this.queueGroupName, msg });
+    } catch (err) {
+      this.logger.error({ err, ...this.logFieldsOf(msg), outcome }, 'onOutcome failed');
+    }
   }
 
   /**
@@ -254,6 +309,7 @@ export abstract class ListenerBase<T extends Event> {
     const deliveries = msg.getDeliveryCount();
     const delayMs = this.retryDelay(deliveries);
     this.recentFailures.remember(msg.getSequence(), reason);
+    Delivery.of(msg)?.settle('retried');
     if (log) {
       this.logger.error(
         { err, ...this.logFieldsOf(msg), retryInMs: delayMs },
@@ -302,10 +358,13 @@ export abstract class ListenerBase<T extends Event> {
         { err: publishErr, ...fields, retryInMs: delayMs },
         'publishing the dead letter failed; the message will be redelivered',
       );
+      Delivery.of(msg)?.settle('retried');
       msg.nak(delayMs);
       return;
     }
     this.recentFailures.forget(sequence);
+    const delivery = Delivery.of(msg);
+    delivery?.settle(delivery.invalid ? 'invalid' : 'dead_lettered');
     this.logger.error({ err, ...fields, queueGroup: this.queueGroupName }, 'event dead-lettered');
     msg.ack();
     try {
@@ -337,6 +396,8 @@ export abstract class ListenerBase<T extends Event> {
 
   private async reject(msg: EventMessage, reason: string): Promise<void> {
     this.logger.warn({ ...this.logFieldsOf(msg), reason }, 'invalid event; dead-lettering it');
+    const delivery = Delivery.of(msg);
+    if (delivery) delivery.invalid = true;
     this.onInvalidMessage(reason, msg);
     await this.deadLetter(msg, reason);
   }

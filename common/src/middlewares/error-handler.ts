@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import { CustomError } from '../errors/custom-error';
+import { requestIdOf } from './request-logger';
 
 /**
  * An error that says it is the client's fault: a 4xx `status` (or
@@ -57,8 +58,10 @@ function clientMessage(err: unknown, clientError: ClientError): string {
   return STATUS_CODES[clientError.status] ?? 'Bad Request';
 }
 
-function requestOf(req: Request): { method: string; url: string } {
-  return { method: req.method, url: req.originalUrl };
+/** What an error's log line names of its request; `reqId` ties it to the request's own line (see createRequestLogger). */
+function requestOf(req: Request): { method: string; url: string; reqId?: string } {
+  const reqId = requestIdOf(req);
+  return { method: req.method, url: req.originalUrl, ...(reqId ? { reqId } : {}) };
 }
 
 function log(logger: Logger | undefined, level: 'warn' | 'error', err: unknown, req: Request, msg: string): void {

@@ -2,6 +2,7 @@ import { checkGatewayRoutes } from './gateway-rules';
 import { checkImageVersions } from './image-versions';
 import { isWorkload, type K8sObject } from './manifest';
 import { checkNetworkPolicies } from './network-policy-rules';
+import { checkMonitoring } from './monitoring/monitoring-rules';
 import { checkPods } from './pod-rules';
 import type { Problem, RuleContext } from './rule-context';
 import { checkSecurity } from './security-rules';
@@ -27,6 +28,7 @@ export const RULES = [
   'secrets',
   'network-policy',
   'image-versions',
+  'monitoring',
 ] as const;
 
 /**
@@ -47,5 +49,6 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkSecurity(objects, context),
     ...checkNetworkPolicies(objects, context),
     ...checkImageVersions(workloads, context),
+    ...checkMonitoring(objects, context),
   ];
 }

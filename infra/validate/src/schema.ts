@@ -5,6 +5,12 @@ import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Gateway, HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+// The Prometheus Operator's CRDs (models generated from its CRD schemas), for components/monitoring.
+import {
+  PodMonitor,
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { describe, type K8sObject } from './manifest';
 import type { Problem } from './rule-context';
 
@@ -24,6 +30,7 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
     // The Gateway API's CRDs (standard channel, v1.0.0) as the @kubernetes-models/gateway-api 0.5 line models
     // them: its 1.x and 2.x lines are ESM-only and need Node 22.
     ...[Gateway, HTTPRoute],
+    ...[PrometheusRule, PodMonitor, ServiceMonitor],
   ].map((model: ModelClass) => [`${model.apiVersion}/${model.kind}`, model]),
 );
 

@@ -158,5 +158,9 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('orders_swept_total 0');
     expect(res.text).toContain('orders_event_publish_failures_total{subject="order:created"} 0');
     expect(res.text).toContain('orders_owed_events_published_total{subject="order:cancelled"} 0');
+    expect(res.text).toContain('orders_events_total{subject="expiration:complete",outcome="retried"} 0');
+    expect(res.text).toContain(
+      'http_request_duration_seconds_count{method="POST",route="/api/orders",status_code="201"} 1',
+    );
   });
 });

@@ -34,6 +34,14 @@ export interface CancelOrderOptions {
    * @defaultValue true
    */
   publish?: boolean;
+  /**
+   * The correlation id of what asks for the cancel (the header of an
+   * expiration:complete), logged when the order has none of its own: orders
+   * created before correlation ids were kept.
+   *
+   * @defaultValue none
+   */
+  correlationId?: string;
 }
 
 /** How a cancellation went. `published` is false when an event is still owed: the sweeper publishes it. */
@@ -51,6 +59,9 @@ export type CancelOrderOutcome =
  *   together with the order:cancelled it owes at that new version, which is
  *   then published (see {@link publishOwedEvents} for a failed publish);
  * - an order cancelled already is not saved again; what it still owes is published.
+ *
+ * Each cancel is logged at info level ("order cancelled") with the order id,
+ * who cancelled it, and the order's correlation id, whatever the path.
  *
  * @param deps - store, bus, logger, metrics
  * @param order - the order as loaded
@@ -75,6 +86,15 @@ export async function cancelOrder(
 
   const cancelled = await deps.store.orders.save({ ...order, status: OrderStatus.Cancelled }, Subjects.OrderCancelled);
   deps.metrics.transitions.inc({ transition: TRANSITION[options.reason] });
+  deps.logger.info(
+    {
+      orderId: cancelled.id,
+      reason: options.reason,
+      version: cancelled.version,
+      correlationId: cancelled.correlationId ?? options.correlationId,
+    },
+    'order cancelled',
+  );
   if (options.publish === false) return { kind: 'cancelled', order: cancelled, published: false };
   const { ok } = await publishOwedEvents(deps, cancelled);
   return { kind: 'cancelled', order: cancelled, published: ok };

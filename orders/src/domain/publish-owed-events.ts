@@ -42,7 +42,7 @@ export async function publishOwedEvents(deps: DomainDependencies, order: Order):
     } catch (err) {
       deps.metrics.publishFailures.inc({ subject: event.subject });
       deps.logger.warn(
-        { err, orderId: order.id, subject: event.subject, version: event.version },
+        { err, orderId: order.id, subject: event.subject, version: event.version, correlationId: order.correlationId },
         'could not publish an order event; it stays owed and the sweeper will publish it',
       );
       return { ok: false, published };
@@ -52,7 +52,7 @@ export async function publishOwedEvents(deps: DomainDependencies, order: Order):
       await deps.store.orders.markPublished(order.id, event);
     } catch (err) {
       deps.logger.warn(
-        { err, orderId: order.id, subject: event.subject, version: event.version },
+        { err, orderId: order.id, subject: event.subject, version: event.version, correlationId: order.correlationId },
         'published an order event but could not mark it so; it will be published again',
       );
     }
@@ -65,13 +65,17 @@ export async function publishOwedEvents(deps: DomainDependencies, order: Order):
  * is now with the event's own version: the fields it carries besides the
  * status never change once the order exists (the tickets service refuses to
  * change a reserved ticket's price), and order:created always announces the
- * `created` status.
+ * `created` status. Every event carries the order's correlation id (the id of
+ * the request that created it) in its header, whoever publishes it: the
+ * route, a listener or the sweeper.
  */
 async function publishEvent(deps: DomainDependencies, order: Order, event: PendingEvent): Promise<void> {
   const atVersion = { ...order, version: event.version };
+  const options = { correlationId: order.correlationId };
   if (event.subject === Subjects.OrderCreated) {
-    await new OrderCreatedPublisher(deps.bus).publish(orderCreatedData({ ...atVersion, status: OrderStatus.Created }));
+    const data = orderCreatedData({ ...atVersion, status: OrderStatus.Created });
+    await new OrderCreatedPublisher(deps.bus).publish(data, options);
   } else {
-    await new OrderCancelledPublisher(deps.bus).publish(orderCancelledData(atVersion));
+    await new OrderCancelledPublisher(deps.bus).publish(orderCancelledData(atVersion), options);
   }
 }

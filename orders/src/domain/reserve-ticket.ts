@@ -9,6 +9,11 @@ export interface ReserveTicketRequest {
   ticketId: string;
   /** The reservation ends this long from now (`EXPIRATION_WINDOW_SECONDS`). */
   reservedForSeconds: number;
+  /**
+   * The id of the request that places the order: kept on the order as its
+   * correlation id and sent with each of its events.
+   */
+  correlationId?: string;
 }
 
 /** How a reservation went. */
@@ -18,7 +23,9 @@ export type ReserveTicketOutcome =
 
 /**
  * Creates an order that reserves a ticket until now + `reservedForSeconds`,
- * owing its order:created in the same write, then publishes it.
+ * owing its order:created in the same write, then publishes it. The order
+ * keeps `correlationId`, which every event of the order carries, and the
+ * "order created" log line names it next to the order id.
  *
  * The order exists whether or not the publish got through: its order:created
  * stays owed and the sweeper publishes it on a later pass, and from it the
@@ -42,12 +49,19 @@ export async function reserveTicket(
   try {
     // The store refuses a second active order for a ticket atomically,
     // so two users racing for one ticket can't both get it.
-    order = await deps.store.orders.create({ userId: request.userId, expiresAt, ticket }, Subjects.OrderCreated);
+    order = await deps.store.orders.create(
+      { userId: request.userId, expiresAt, ticket, correlationId: request.correlationId },
+      Subjects.OrderCreated,
+    );
   } catch (err) {
     if (err instanceof TicketReservedError) return { kind: 'ticket-reserved' };
     throw err;
   }
   deps.metrics.transitions.inc({ transition: 'created' });
+  deps.logger.info(
+    { orderId: order.id, ticketId: ticket.id, expiresAt: expiresAt.toISOString(), correlationId: order.correlationId },
+    'order created',
+  );
 
   const { ok } = await publishOwedEvents(deps, order);
   return { kind: 'reserved', order, published: ok };

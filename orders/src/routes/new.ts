@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError, requireAuth, validateRequest } from '@grider-ms-tickets/common';
+import { BadRequestError, NotFoundError, requestIdOf, requireAuth, validateRequest } from '@grider-ms-tickets/common';
 import { Router } from 'express';
 import { body } from 'express-validator';
 import { reserveTicket } from '../domain/reserve-ticket';
@@ -10,6 +10,9 @@ import type { RouteDependencies } from './route-dependencies';
  * until now + EXPIRATION_WINDOW_SECONDS, answers 201 with the order and
  * publishes order:created. 404 for an unknown ticket, 400 for a reserved one
  * or a malformed id.
+ *
+ * The request's id (`x-request-id`, or the one the request logger made)
+ * becomes the order's correlation id, sent with each of its events.
  *
  * It answers 201 even when order:created could not be published: the order
  * exists and owes that event, which the sweeper publishes within one sweep
@@ -28,6 +31,8 @@ export function createNewOrderRouter(deps: RouteDependencies): Router {
         userId: req.currentUser!.id,
         ticketId,
         reservedForSeconds: deps.config.expirationWindowSeconds,
+        // The order's first request id follows it: every event of the order carries it.
+        correlationId: requestIdOf(req),
       });
       if (outcome.kind === 'unknown-ticket') throw new NotFoundError('Ticket not found');
       if (outcome.kind === 'ticket-reserved') throw new BadRequestError('Ticket is already reserved');

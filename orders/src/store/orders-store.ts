@@ -38,6 +38,12 @@ export interface Order {
   ticket: Ticket;
   /** The events still owed, oldest first; empty once every one was acknowledged. */
   pendingEvents: PendingEvent[];
+  /**
+   * The id of the request that created the order (its `x-request-id`, or the
+   * one the service made), sent with every event of the order so that one
+   * grep finds its whole story. Absent on orders created before it was kept.
+   */
+  correlationId?: string;
 }
 
 /** Which pending event of an order was acknowledged. */
@@ -51,6 +57,8 @@ export interface NewOrder {
   userId: string;
   expiresAt: Date;
   ticket: Ticket;
+  /** The id of the request that creates it; see `Order.correlationId`. */
+  correlationId?: string;
 }
 
 /** The new replica of a ticket, from ticket:created. */

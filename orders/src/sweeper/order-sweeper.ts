@@ -164,6 +164,7 @@ export class OrderSweeper {
               subject: event.subject,
               version: event.version,
               owedForMs: this.now() - event.since.getTime(),
+              correlationId: order.correlationId,
             },
             'published an owed order event; its first publish failed or never happened',
           );
@@ -207,6 +208,7 @@ export class OrderSweeper {
             orderId: order.id,
             expiresAt: order.expiresAt.toISOString(),
             overdueSeconds: Math.round((this.now() - order.expiresAt.getTime()) / 1000),
+            correlationId: order.correlationId,
           },
           'cancelled an order still reserved past its expiry; its expiration was lost upstream',
         );

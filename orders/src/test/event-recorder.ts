@@ -1,4 +1,11 @@
-import { Listener, type Event, type EventClient, type EventMessage, type Logger } from '@grider-ms-tickets/common';
+import {
+  Listener,
+  correlationIdOf,
+  type Event,
+  type EventClient,
+  type EventMessage,
+  type Logger,
+} from '@grider-ms-tickets/common';
 
 /**
  * Listens to one subject as another service would, and records every payload,
@@ -7,6 +14,8 @@ import { Listener, type Event, type EventClient, type EventMessage, type Logger 
 export class EventRecorder<E extends Event = Event> extends Listener<E> {
   queueGroupName = 'test-recorder';
   readonly received: E['data'][] = [];
+  /** The correlation id of each received event, in the same order (undefined when it had none). */
+  readonly correlationIds: (string | undefined)[] = [];
 
   /**
    * @param client - the bus
@@ -23,6 +32,7 @@ export class EventRecorder<E extends Event = Event> extends Listener<E> {
 
   onMessage(data: E['data'], msg: EventMessage): void {
     this.received.push(data);
+    this.correlationIds.push(correlationIdOf(msg));
     msg.ack();
   }
 }

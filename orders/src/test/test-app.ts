@@ -1,3 +1,4 @@
+import type { Logger } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../app';
@@ -15,6 +16,8 @@ export interface TestApp {
   store: MemoryOrdersStore;
   bus: FakeEventBus;
   metrics: OrdersMetrics;
+  /** The app's logger, for listeners or a sweeper that share its store and bus in a test. */
+  logger: Logger;
   logs: LogLine[];
   /** A `Cookie` header value for a user, a new one unless `userId` is given. */
   signin(userId?: string): string;
@@ -53,6 +56,7 @@ export function buildTestApp(
     store,
     bus,
     metrics,
+    logger,
     logs: lines,
     signin: (userId = newObjectId()) => sessionCookie({ id: userId, email: `${userId}@test.com` }, TEST_JWT_KEY),
     aTicket: (title = 'concert', price = 20) => store.tickets.create({ id: newObjectId(), title, price }),

@@ -102,7 +102,7 @@ describe('BatchListener', () => {
 
       expect(seen.map((item) => item.data)).toEqual(orders(2));
       expect(seen.map((item) => item.msg.getSequence())).toEqual([40, 41]);
-      expect(seen.map((item) => item.msg)).toEqual(messages);
+      expect(seen.map((item) => item.msg.getData())).toEqual(messages.map((msg) => msg.getData()));
     });
 
     describe('with fake timers', () => {

@@ -1,4 +1,4 @@
-import { FakeEventBus } from '../../testing';
+import { FakeEventBus, FakeMessage } from '../../testing';
 import type { EventMessage } from '../../bus/event-bus';
 import { DEAD_LETTER_SUBJECT, type DeadLetter } from '../../dead-letter/dead-letter';
 import { Listener, type ListenerOptions } from '../listener';
@@ -77,14 +77,21 @@ describe('Listener', () => {
       expect(msg.nak).not.toHaveBeenCalled();
     });
 
-    it('passes the message itself as the second argument', async () => {
+    it('passes the delivered message as the second argument: it reads and acks like it', async () => {
       const seen: EventMessage[] = [];
-      const { bus, listener } = setup((_data, msg) => void seen.push(msg));
+      const { bus, listener } = setup((_data, msg) => {
+        seen.push(msg);
+        msg.ack();
+      });
 
-      const msg = await bus.deliver(listener, order, { sequence: 42 });
+      const msg = await bus.deliver(listener, order, { sequence: 42, headers: { 'x-test': 'h' } });
 
-      expect(seen).toEqual([msg]);
+      expect(seen).toHaveLength(1);
       expect(seen[0].getSequence()).toBe(42);
+      expect(seen[0].getData()).toBe(msg.getData());
+      expect(seen[0].getHeader('x-test')).toBe('h');
+      expect(seen[0]).toBeInstanceOf(FakeMessage);
+      expect(msg.ack).toHaveBeenCalledTimes(1);
     });
   });
 

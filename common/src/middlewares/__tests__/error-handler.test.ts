@@ -1,10 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
 import pino from 'pino';
+import express from 'express';
 import request from 'supertest';
 import { BadRequestError } from '../../errors/bad-request-error';
 import { DatabaseConnectionError } from '../../errors/database-connection-error';
 import { NotFoundError } from '../../errors/not-found-error';
 import { createErrorHandler, errorHandler } from '../error-handler';
+import { createRequestLogger } from '../request-logger';
 import { buildApp } from './test-app';
 
 interface LogLine {
@@ -226,6 +228,20 @@ describe('createErrorHandler', () => {
     expect(line).toMatchObject({ level: 50, method: 'GET', url: '/boom' });
     expect(line?.err).toMatchObject({ type: 'TypeError', message: 'cannot read properties of undefined' });
     expect(line?.err?.stack).toContain('TypeError: cannot read properties of undefined');
+  });
+
+  it('names the request id in the error line when the request logger gave the request one', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = express();
+    app.use(createRequestLogger(logger));
+    app.get('/boom', () => {
+      throw new TypeError('broken');
+    });
+    app.use(createErrorHandler(logger));
+
+    await request(app).get('/boom').set('X-Request-Id', 'req-err-1').expect(500);
+
+    expect(lines.find((line) => line.err?.message === 'broken')).toMatchObject({ reqId: 'req-err-1', url: '/boom' });
   });
 
   it('answers a thrown non-Error with a generic 500 too', async () => {

@@ -1,6 +1,7 @@
 import {
   DEFAULT_MAX_DELIVERIES,
   Listener,
+  correlationIdOf,
   Subjects,
   type EventClient,
   type EventMessage,
@@ -60,7 +61,11 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
     // Thrown, so the base class retries it with backoff and, past the last
     // delivery, dead-letters it: an operator can replay it once the order exists.
     if (!order) throw new UnknownOrderError(data.orderId);
-    const outcome = await cancelOrder(this.domain(), order, { reason: 'expiration', republishWhenCancelled: true });
+    const outcome = await cancelOrder(this.domain(), order, {
+      reason: 'expiration',
+      republishWhenCancelled: true,
+      correlationId: correlationIdOf(msg),
+    });
     if (outcome.kind !== 'complete' && !outcome.published) {
       // The failure was logged and counted by the use-case; the event is owed.
       const deliveries = msg.getDeliveryCount();
@@ -69,7 +74,7 @@ export class ExpirationCompleteListener extends Listener<ExpirationCompleteEvent
         return;
       }
       this.logger.warn(
-        { orderId: order.id, deliveries },
+        { ...this.logFieldsOf(msg), orderId: order.id, correlationId: order.correlationId ?? correlationIdOf(msg) },
         'order cancelled but order:cancelled still unpublished; acked, the sweeper publishes it',
       );
     }

@@ -1,5 +1,6 @@
 import {
   Listener,
+  correlationIdOf,
   Subjects,
   type EventClient,
   type EventMessage,
@@ -34,7 +35,7 @@ export class PaymentCreatedListener extends Listener<PaymentCreatedEvent> {
     // must never be dropped silently.
     if (!order) throw new UnknownOrderError(data.orderId);
     const deps = { store: this.store, logger: this.logger, metrics: this.metrics };
-    await completeOrder(deps, order, { id: data.id, stripeId: data.stripeId });
+    await completeOrder(deps, order, { id: data.id, stripeId: data.stripeId }, correlationIdOf(msg));
     msg.ack();
   }
 }

@@ -24,7 +24,7 @@ export class TicketCreatedListener extends Listener<TicketCreatedEvent> {
     if (!isObjectId(data.id)) {
       // Can never succeed: every id here is a MongoDB ObjectId.
       this.logger.warn(
-        { subject: this.subject, sequence: msg.getSequence(), ticketId: data.id },
+        { ...this.logFieldsOf(msg), ticketId: data.id },
         'ticket id is not an ObjectId; acked and dropped',
       );
       msg.ack();
@@ -35,7 +35,7 @@ export class TicketCreatedListener extends Listener<TicketCreatedEvent> {
     } catch (err) {
       if (!(err instanceof TicketExistsError)) throw err;
       // A redelivery of an event already applied (its ack was lost).
-      this.logger.info({ ticketId: data.id }, 'ticket replica exists already');
+      this.logger.info({ ...this.logFieldsOf(msg), ticketId: data.id }, 'ticket replica exists already');
     }
     msg.ack();
   }

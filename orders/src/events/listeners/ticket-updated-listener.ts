@@ -29,19 +29,19 @@ export class TicketUpdatedListener extends Listener<TicketUpdatedEvent> {
     const ticket = await this.store.tickets.findById(data.id);
     if (ticket && data.version <= ticket.version) {
       this.logger.info(
-        { ticketId: data.id, version: data.version, stored: ticket.version },
+        { ...this.logFieldsOf(msg), ticketId: data.id, version: data.version, stored: ticket.version },
         'ticket update applied already',
       );
       msg.ack();
       return;
     }
     if (!ticket || data.version > ticket.version + 1) {
-      const deliveries = msg.getDeliveryCount();
+      const fields = this.logFieldsOf(msg);
       this.logger.info(
-        { ticketId: data.id, version: data.version, stored: ticket?.version ?? null, deliveries },
+        { ...fields, ticketId: data.id, version: data.version, stored: ticket?.version ?? null },
         'ticket update arrived out of order; it will be redelivered',
       );
-      msg.nak(this.retryDelay(deliveries));
+      msg.nak(this.retryDelay(fields.deliveries));
       return;
     }
     // Saving increments the version from data.version - 1 to data.version.

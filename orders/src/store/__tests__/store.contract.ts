@@ -124,6 +124,37 @@ export function describeStoreContract(getStore: () => OrdersStore): void {
       expect(await getStore().orders.findById('not-an-id')).toBeNull();
     });
 
+    it('keeps the correlation id an order was created with, through later saves', async () => {
+      const ticket = await aTicket();
+      const created = await getStore().orders.create({
+        userId: newObjectId(),
+        expiresAt: new Date(Date.now() + 60_000),
+        ticket,
+        correlationId: 'req-7f3a',
+      });
+
+      const saved = await getStore().orders.save(
+        { ...created, status: OrderStatus.Cancelled },
+        Subjects.OrderCancelled,
+      );
+
+      expect(created.correlationId).toBe('req-7f3a');
+      expect(saved.correlationId).toBe('req-7f3a');
+      expect((await getStore().orders.findById(created.id))?.correlationId).toBe('req-7f3a');
+      expect(
+        (await getStore().orders.findOwingEvents(new Date(Date.now() + 1_000), 1_000)).find((o) => o.id === created.id),
+      ).toHaveProperty('correlationId', 'req-7f3a');
+    });
+
+    it('reads an order created without a correlation id with none', async () => {
+      const order = await anOrder();
+
+      const found = await getStore().orders.findById(order.id);
+
+      expect(found).not.toHaveProperty('correlationId');
+      expect(order).not.toHaveProperty('correlationId');
+    });
+
     it("lists one user's orders, oldest first, with their tickets", async () => {
       const userId = newObjectId();
       const first = await anOrder(undefined, userId);

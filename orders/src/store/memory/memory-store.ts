@@ -25,6 +25,7 @@ interface StoredOrder {
   version: number;
   ticketId: string;
   pendingEvents: PendingEvent[];
+  correlationId?: string;
 }
 
 /**
@@ -74,6 +75,7 @@ export class MemoryOrdersStore implements OrdersStore {
         version: 0,
         ticketId: order.ticket.id,
         pendingEvents: owes ? [{ subject: owes, version: 0, since: new Date() }] : [],
+        ...(order.correlationId ? { correlationId: order.correlationId } : {}),
       };
       this.orderRecords.set(stored.id, stored);
       return this.view(stored);
@@ -142,6 +144,7 @@ export class MemoryOrdersStore implements OrdersStore {
       version: stored.version,
       ticket: { ...ticket },
       pendingEvents: stored.pendingEvents.map((p) => ({ ...p, since: new Date(p.since) })),
+      ...(stored.correlationId ? { correlationId: stored.correlationId } : {}),
     };
   }
 }

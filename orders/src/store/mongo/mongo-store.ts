@@ -140,6 +140,7 @@ export class MongoOrdersStore implements OrdersStore {
       expiresAt: order.expiresAt,
       ticket: order.ticket.id,
       pendingEvents: owes ? [{ subject: owes, version: 0, since: new Date() }] : [],
+      ...(order.correlationId ? { correlationId: order.correlationId } : {}),
     });
     try {
       await doc.save();
@@ -217,6 +218,7 @@ function toOrder(doc: OrderDoc): Order {
     version: doc.version,
     ticket: toTicket(ticket),
     pendingEvents: (doc.pendingEvents ?? []).map((p) => ({ subject: p.subject, version: p.version, since: p.since })),
+    ...(doc.correlationId ? { correlationId: doc.correlationId } : {}),
   };
 }
 

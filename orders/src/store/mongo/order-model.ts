@@ -19,6 +19,8 @@ export interface OrderDocument {
   ticket: Types.ObjectId;
   version: number;
   pendingEvents: PendingEventDocument[];
+  /** Absent on orders created before it was kept. */
+  correlationId?: string;
 }
 
 /** The unique index that lets a ticket have only one order that is not cancelled. */
@@ -44,6 +46,8 @@ export const orderSchema = new Schema<OrderDocument>(
     ticket: { type: Schema.Types.ObjectId, ref: 'Ticket', required: true },
     // Orders saved before events were owed have no such field; mongoose reads it as [].
     pendingEvents: { type: [pendingEventSchema], default: [] },
+    // The id of the request that created the order; optional, so older orders read as they are.
+    correlationId: { type: String, required: false },
   },
   { versionKey: 'version' },
 );

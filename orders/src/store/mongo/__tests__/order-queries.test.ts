@@ -124,6 +124,24 @@ describe('the orders collection (no server)', () => {
     ]);
   });
 
+  it('keeps a correlation id on an order, and reads a document written without one as it is', () => {
+    const { model } = recordingOrderModel();
+    const fields = { userId: 'u1', expiresAt: new Date(), ticket: new mongoose.Types.ObjectId() };
+
+    const withId = new model({ ...fields, correlationId: 'req-1' });
+    const older = model.hydrate({
+      ...fields,
+      _id: new mongoose.Types.ObjectId(),
+      status: OrderStatus.Created,
+      version: 2,
+    });
+
+    expect(withId.validateSync()).toBeUndefined();
+    expect(withId.correlationId).toBe('req-1');
+    expect(older.validateSync()).toBeUndefined();
+    expect(older.correlationId).toBeUndefined();
+  });
+
   it('declares the indexes the sweeper queries use', () => {
     const keys = orderSchema.indexes().map(([fields]) => fields);
 
