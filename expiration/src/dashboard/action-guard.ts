@@ -9,9 +9,9 @@ import type { Queue } from 'bull';
  */
 export const REFUSALS = {
   clean:
-    'Removing jobs is disabled: a removed delayed job means its order never expires (only the orders sweeper ' +
-    'would catch it), a removed failed job is an expiration never published, and a removed completed job no ' +
-    'longer stops a late duplicate order:created from scheduling a second expiration.',
+    'Removing jobs is disabled: a removed delayed job means its order does not expire on time (only the orders ' +
+    'service’s sweeper cancels it, after a grace period), a removed failed job is an expiration never published, ' +
+    'and a removed completed job no longer stops a late duplicate order:created from scheduling a second expiration.',
   promote:
     'Promoting is disabled: it fires expiration:complete before the order’s expiresAt and cancels an order ' +
     'whose reservation is still running.',
