@@ -84,9 +84,7 @@ describe('the queue dashboard in a browser', () => {
 
     // Act
     const response = await page.goto(queueUrl());
-    await page.waitForFunction((ids) => ids.every((id) => document.body.innerText.includes(id)), pending, {
-      timeout: 15_000,
-    });
+    for (const id of pending) await page.getByText(`order ${id} expires`).waitFor();
     const text = await page.locator('body').innerText();
     await page.screenshot({ path: screenshot });
 

@@ -272,8 +272,10 @@ describe("our services' images and environment", () => {
 
   it("when the overlay's Secret holds a malformed value, quotes the loader", () => {
     const problems = problemsAfter('dev', (objects) => {
-      const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('expiration-dashboard'));
-      (secret as { data: Record<string, string> }).data.DASHBOARD_CREDENTIALS = Buffer.from('admin').toString('base64');
+      // kustomize's secretGenerator puts a hash of the contents after the name.
+      const name = objects.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('expiration-dashboard-'));
+      const secret = find(objects, 'Secret', name?.metadata.name ?? 'expiration-dashboard');
+      secret.data.DASHBOARD_CREDENTIALS = Buffer.from('admin').toString('base64');
     });
     expect(lines(problems)).toEqual([
       expect.stringMatching(
