@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bull';
-import { Router } from 'express';
+import { Router, type Express } from 'express';
 import type { Logger } from '@grider-ms-tickets/common';
 import { dueAtOf } from '../queues/expiration-job';
 import { guardUnsafeActions } from './action-guard';
@@ -66,11 +66,15 @@ export function createDashboard(options: DashboardOptions): Router {
     options: { uiConfig: { boardTitle: 'expiration', hideDocsLink: true } },
   });
 
+  // bull-board serves from an express app of its own, whose settings are not the service's.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
+
   const router = Router();
   router.use(
     basicAuth({ credentials: options.credentials, logger: options.logger }),
     guardUnsafeActions(options.queue),
-    serverAdapter.getRouter() as Router,
+    board,
   );
   return router;
 }

@@ -110,6 +110,7 @@ describe('the queue dashboard, with DASHBOARD_CREDENTIALS', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.text).toContain('<base href="/admin/queues/"');
+      expect(res.headers['x-powered-by']).toBeUndefined();
     });
   });
 
