@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { createErrorHandler, createHealthRouter, type HealthCheck, type Logger } from '@grider-ms-tickets/common';
 import type { Registry } from 'prom-client';
+import { createDashboard, DASHBOARD_PATH, type DashboardOptions } from './dashboard/dashboard';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -16,11 +17,18 @@ export interface AppOptions {
   /** The registry `/metrics` serves. */
   registry: Registry;
   logger: Logger;
+  /**
+   * The queue and the login of the dashboard at `/admin/queues`.
+   *
+   * @defaultValue none: `/admin/queues` answers 404
+   */
+  dashboard?: Omit<DashboardOptions, 'logger'>;
 }
 
 /**
  * The HTTP face of the service: `/healthz` (alive, and the bus not down past
- * its grace), `/readyz` (Redis and NATS answer) and `/metrics` (Prometheus).
+ * its grace), `/readyz` (Redis and NATS answer), `/metrics` (Prometheus) and,
+ * when it has a login, the queue dashboard at `/admin/queues`.
  * It has no `listen` call, so tests can drive it with supertest.
  *
  * @param options - checks, metrics registry and logger
@@ -34,6 +42,10 @@ export function createApp(options: AppOptions): Express {
     res.set('Content-Type', options.registry.contentType);
     res.send(await options.registry.metrics());
   });
+  if (options.dashboard) {
+    const logger = options.logger.child({ component: 'dashboard' });
+    app.use(DASHBOARD_PATH, createDashboard({ ...options.dashboard, logger }));
+  }
   app.use(createErrorHandler(options.logger));
   return app;
 }

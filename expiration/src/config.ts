@@ -12,6 +12,7 @@ import {
   type EventBusConfig,
 } from '@grider-ms-tickets/common';
 import type { LevelWithSilent } from 'pino';
+import { envDashboardCredentials, type DashboardCredentials } from './dashboard/credentials';
 
 /**
  * The shortest EXPIRATION_RETENTION_SECONDS accepted: one hour. The window is
@@ -60,6 +61,8 @@ export const expirationEnvSchema = withEventBusRules(
      */
     SHUTDOWN_TIMEOUT_SECONDS: envInt({ min: 1, max: 3600, default: 25 }),
     LOG_LEVEL: envLogLevel(),
+    /** `user:password` of the queue dashboard at /admin/queues; unset, there is none (see src/dashboard). */
+    DASHBOARD_CREDENTIALS: envDashboardCredentials(),
   }),
 );
 
@@ -76,6 +79,8 @@ export interface ExpirationConfig {
   healthPort: number;
   shutdownTimeoutSeconds: number;
   logLevel: LevelWithSilent;
+  /** The dashboard's login; undefined: no dashboard. */
+  dashboardCredentials?: DashboardCredentials;
 }
 
 /**
@@ -104,5 +109,6 @@ export function loadExpirationConfig(env: NodeJS.ProcessEnv = process.env): Expi
     healthPort: e.HEALTH_PORT,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    dashboardCredentials: e.DASHBOARD_CREDENTIALS,
   };
 }

@@ -164,6 +164,7 @@ export async function startExpirationService(
       liveness: { nats: busLiveness(bus, config.eventBus.downGraceMs) },
       registry: metrics.registry,
       logger,
+      dashboard: config.dashboardCredentials && { queue: queue.queue, credentials: config.dashboardCredentials },
     });
     const server = await startHttpServer(app, config.healthPort);
     steps.push({ name: 'http', run: () => closeHttpServer(server) });

@@ -90,6 +90,11 @@ async function main(): Promise<void> {
   ok(
     `${paint('bold', `ready in ${took} s:`)} orders ${system.ordersUrl}/api/orders · expiration ${system.expirationUrl}/readyz`,
   );
+  if (settings.dashboardUser) {
+    ok(
+      `queue dashboard ${system.expirationUrl}/admin/queues (user ${settings.dashboardUser}, from DASHBOARD_CREDENTIALS)`,
+    );
+  }
   note(
     '  Edit a file in expiration/src, orders/src or common/src and that service restarts. Ctrl-C stops both.\n' +
       '  In another terminal, npm run demo plays the story against this system' +

@@ -9,6 +9,7 @@ import {
   envString,
   loadConfig,
 } from '@grider-ms-tickets/common';
+import { envDashboardCredentials } from '../../../expiration/src/dashboard/credentials';
 import { fail } from './terminal';
 
 /** The key `npm run dev` and `npm run demo` sign sessions with unless JWT_KEY is set. Never use it anywhere else. */
@@ -53,6 +54,8 @@ export const localEnvSchema = z.object({
   /** How long the embedded MongoDB may take to start before the memory store is used. */
   MONGO_START_TIMEOUT_MS: envInt({ min: 1_000, default: 15_000 }),
   LOG_LEVEL: envLogLevel(),
+  /** expiration's queue dashboard login, `user:password`; it reaches expiration through the environment. */
+  DASHBOARD_CREDENTIALS: envDashboardCredentials(),
 });
 
 /** The validated settings of the local tooling. */
@@ -82,6 +85,7 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
     forceMemoryStore: e.ORDERS_STORE === 'memory',
     mongoStartTimeoutMs: e.MONGO_START_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    dashboardUser: e.DASHBOARD_CREDENTIALS?.user,
   };
 }
 

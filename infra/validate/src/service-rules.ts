@@ -1,4 +1,4 @@
-import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
+import type { IContainer, IEnvVar, ISecret, ISecretKeySelector } from 'kubernetes-models/v1';
 import { ConfigError } from '@grider-ms-tickets/common';
 import { imageName, runsJetStream } from './container-args';
 import { describe, findObject, findService, isPinned, parseImage, workloadsSelectedBy } from './manifest';
@@ -61,7 +61,7 @@ export function checkServices(objects: readonly K8sObject[], context: RuleContex
       const needs = `${service.name}'s shutdown needs at least ${service.minGracePeriodSeconds}`;
       f['grace-period'].add(workloadAt, `terminationGracePeriodSeconds is ${grace}; ${needs}`);
     }
-    const settings = checkEnv(service, workload, container, at, f.env);
+    const settings = checkEnv(service, workload, container, objects, at, f.env);
     if (settings) checkWiring(objects, container, settings, at, f);
   }
   return Object.values(f).flatMap((found) => found.problems);
@@ -73,17 +73,37 @@ export function checkServices(objects: readonly K8sObject[], context: RuleContex
  *
  * @param variable - one env entry
  * @param podName - the placeholder of metadata.name
- * @returns its value
+ * @param objects - the objects of the overlay, whose Secrets give their values
+ * @returns its value; undefined when it would be unset
  */
-export function envPlaceholder(variable: IEnvVar, podName: string): string {
+export function envPlaceholder(
+  variable: IEnvVar,
+  podName: string,
+  objects: readonly K8sObject[] = [],
+): string | undefined {
   if (variable.value !== undefined) return variable.value;
   const from = variable.valueFrom;
   if (from?.fieldRef) {
     return from.fieldRef.fieldPath === 'metadata.name' ? podName : `placeholder-${from.fieldRef.fieldPath}`;
   }
-  if (from?.secretKeyRef) return `placeholder-secret-${from.secretKeyRef.name}-${from.secretKeyRef.key}`;
+  if (from?.secretKeyRef) return secretValue(objects, from.secretKeyRef);
   if (from?.configMapKeyRef) return `placeholder-configmap-${from.configMapKeyRef.name}-${from.configMapKeyRef.key}`;
   return from?.resourceFieldRef ? '1' : '';
+}
+
+/**
+ * What a secretKeyRef puts in the container: the value itself when the
+ * overlay holds the Secret (a secretGenerator's, say), so the loader checks
+ * it; nothing when the reference is optional and the Secret is made outside
+ * the manifests, or not at all; otherwise a placeholder for a Secret made
+ * outside the manifests.
+ */
+function secretValue(objects: readonly K8sObject[], ref: ISecretKeySelector): string | undefined {
+  const secret = findObject<ISecret & K8sObject>(objects, 'Secret', ref.name ?? '');
+  const encoded = secret?.data?.[ref.key];
+  const value = secret?.stringData?.[ref.key] ?? (encoded && Buffer.from(encoded, 'base64').toString('utf8'));
+  if (value !== undefined) return value;
+  return ref.optional ? undefined : `placeholder-secret-${ref.name}-${ref.key}`;
 }
 
 /**
@@ -92,14 +112,21 @@ export function envPlaceholder(variable: IEnvVar, podName: string): string {
  *
  * @returns what the service would make of it, or undefined when it would refuse to start
  */
-function checkEnv(service: ServiceSpec, workload: Workload, container: IContainer, at: string, found: Findings) {
+function checkEnv(
+  service: ServiceSpec,
+  workload: Workload,
+  container: IContainer,
+  objects: readonly K8sObject[],
+  at: string,
+  found: Findings,
+) {
   if ((container.envFrom ?? []).length > 0) {
     found.add(at, 'envFrom hides which variables are set from this check: list them under env');
   }
   const env: NodeJS.ProcessEnv = {};
   for (const variable of container.env ?? []) {
     if (variable.name in env) found.add(at, `env ${variable.name} is set twice`);
-    env[variable.name] = envPlaceholder(variable, `${workload.metadata.name}-5d9f7c6b8-x2x7q`);
+    env[variable.name] = envPlaceholder(variable, `${workload.metadata.name}-5d9f7c6b8-x2x7q`, objects);
     if (SECRET_NAME.test(variable.name) && !variable.valueFrom?.secretKeyRef) {
       const take = 'take it from a Secret (valueFrom.secretKeyRef), not from the manifest';
       found.add(at, `env ${variable.name} holds a secret: ${take}`);

@@ -20,6 +20,14 @@ describe('loadLocalSettings', () => {
     expect(settings.mongoUri).toBeUndefined();
   });
 
+  it("reads the queue dashboard's user from DASHBOARD_CREDENTIALS, and refuses a value without a password", () => {
+    expect(loadLocalSettings({}).dashboardUser).toBeUndefined();
+    expect(loadLocalSettings({ DASHBOARD_CREDENTIALS: 'admin:local-pass' }).dashboardUser).toBe('admin');
+    expect(() => loadLocalSettings({ DASHBOARD_CREDENTIALS: 'admin' })).toThrow(
+      /DASHBOARD_CREDENTIALS: must be user:password/,
+    );
+  });
+
   it('names every bad variable at once', () => {
     const load = () => loadLocalSettings({ EVENT_BUS: 'stan', NATS_URL: 'http://x', MONGO_URI: 'postgres://db' });
 

@@ -1,4 +1,4 @@
-import { find, lines, problemsAfter } from './helpers/manifests';
+import { find, lines, problemsAfter, renderOverlay } from './helpers/manifests';
 
 // Each test breaks one thing in a known-good render and expects the validator
 // to name it. Together they prove the validator fails on broken manifests.
@@ -268,6 +268,30 @@ describe("our services' images and environment", () => {
     expect(lines(problems)).toEqual([
       'env: overlays/dev: Deployment/orders-depl: container orders: env JWT_KEY holds a secret: take it from a Secret (valueFrom.secretKeyRef), not from the manifest',
     ]);
+  });
+
+  it("when the overlay's Secret holds a malformed value, quotes the loader", () => {
+    const problems = problemsAfter('dev', (objects) => {
+      // kustomize's secretGenerator puts a hash of the contents after the name.
+      const name = objects.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('expiration-dashboard-'));
+      const secret = find(objects, 'Secret', name?.metadata.name ?? 'expiration-dashboard');
+      secret.data.DASHBOARD_CREDENTIALS = Buffer.from('admin').toString('base64');
+    });
+    expect(lines(problems)).toEqual([
+      expect.stringMatching(
+        /^env: overlays\/dev: Deployment\/expiration-depl: container expiration: env DASHBOARD_CREDENTIALS: must be user:password.*\(expiration\/src\/config.ts would refuse to start\)$/,
+      ),
+    ]);
+  });
+
+  it('when an optional Secret is not in the overlay, reads its variable as unset', () => {
+    const objects = renderOverlay('prod');
+    const container = find(objects, 'Deployment', 'expiration-depl').spec.template.spec.containers[0];
+    const dashboard = container.env.find((v: { name: string }) => v.name === 'DASHBOARD_CREDENTIALS');
+
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(dashboard.valueFrom.secretKeyRef.optional).toBe(true);
+    expect(lines(problemsAfter('prod', () => undefined))).toEqual([]);
   });
 
   it('when NATS_CLIENT_ID is a constant, says that two pods would collide', () => {
