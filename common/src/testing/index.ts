@@ -7,4 +7,4 @@
 export { FakeEventBus, type DeliveryTarget, type PublishedEvent } from './fake-event-bus';
 export { FakeMessage, type FakeMessageOptions } from './fake-message';
 export { createSpy, type Spy } from './spy';
-export { waitFor, freePort, type WaitForOptions } from './wait-for';
+export { waitFor, sleep, freePort, type WaitForOptions, type Truthy } from './wait-for';

@@ -2,42 +2,67 @@ import { createServer } from 'node:net';
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
-  /** @defaultValue 20000 */
+  /** Named in the timeout error. @defaultValue `the condition` */
+  what?: string;
+  /** @defaultValue 30000 */
   timeoutMs?: number;
-  /** @defaultValue 25 */
+  /** @defaultValue 20 */
   intervalMs?: number;
+  /** Checked before each probe: a message ends the wait at once with that error (for example, a child process died). */
+  giveUpIf?: () => string | undefined;
 }
+
+/** What a truthy check leaves of `T`. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
 
 /**
  * Polls until `probe` returns something truthy, so tests wait for an event
  * instead of sleeping for a guessed time. A probe that throws counts as not yet.
  *
+ * @example
+ * await waitFor(() => bus.published.length === 1, 'the publish');
+ * await waitFor(() => service.isReady(), { what: 'readiness', timeoutMs: 60_000 });
+ *
  * @param probe - checked every `intervalMs`; may be async
- * @param what - named in the timeout error
- * @param options - timeout and interval
+ * @param whatOrOptions - what is awaited (named in the timeout error), or the options
+ * @param options - timeout, interval and give-up check, when the second argument is the name
  * @returns the first truthy value
  * @throws Error when the timeout passes first, with the probe's last error as cause
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
-  what: string,
+  whatOrOptions: string | WaitForOptions = {},
   options: WaitForOptions = {},
-): Promise<NonNullable<T>> {
-  const { timeoutMs = 20_000, intervalMs = 25 } = options;
+): Promise<Truthy<T>> {
+  const settings = typeof whatOrOptions === 'string' ? { ...options, what: whatOrOptions } : whatOrOptions;
+  const { what = 'the condition', timeoutMs = 30_000, intervalMs = 20, giveUpIf } = settings;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    const reason = giveUpIf?.();
+    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
     } catch (err) {
       lastError = err;
     }
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
+}
+
+/**
+ * Waits a fixed time: only to prove that something did NOT happen, or to hold
+ * a planned moment (a fault's time, an outage's length), never to guess when
+ * something is done.
+ *
+ * @param ms - milliseconds
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -17,7 +17,7 @@ import { AnyPublisher } from '../test/any-publisher';
 import { EventRecorder } from '../test/event-recorder';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';
 import { sessionCookie } from '../test/session-cookie';
-import { waitFor } from '../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 
 // The service in-process, on the real NATS JetStream, with the memory store.
 // A second connection plays the other services.

@@ -18,7 +18,7 @@ import { counterValue } from '../test/domain-test-kit';
 import { EventRecorder } from '../test/event-recorder';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';
 import { sessionCookie } from '../test/session-cookie';
-import { waitFor } from '../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 
 // The service in-process on the real NATS JetStream, its log lines captured:
 // what an operator greps for, with the first request id of an order.

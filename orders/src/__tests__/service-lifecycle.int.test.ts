@@ -5,7 +5,7 @@ import { newObjectId } from '../store';
 import { captureLogs } from '../test/capture-logs';
 import { EventRecorder } from '../test/event-recorder';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';
-import { waitFor } from '../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 
 // The service in-process on the real NATS JetStream with the memory store:
 // its sweeper, and its shutdown.

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { JetStreamBus, createLogger } from '@grider-ms-tickets/common';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';
-import { waitFor } from '../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 
 // The service as a process, started the way `npm run dev` starts it (tsx, so
 // that common is read from its sources), with the memory store and JetStream.

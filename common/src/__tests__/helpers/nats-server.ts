@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { waitFor } from './wait-for';
+import { waitFor } from '../../testing/wait-for';
 
 /**
  * A nats-server with JetStream of the test's own, which the test can stop and

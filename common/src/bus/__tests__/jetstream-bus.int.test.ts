@@ -15,7 +15,7 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
-import { sleep, waitFor } from '../../__tests__/helpers/wait-for';
+import { sleep, waitFor } from '../../testing/wait-for';
 import { Listener, type ListenerOptions } from '../../events/listener';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../../events/correlation';
 import { Publisher } from '../../events/publisher';

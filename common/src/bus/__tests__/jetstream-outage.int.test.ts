@@ -6,13 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NatsServer } from '../../__tests__/helpers/nats-server';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { freePort, waitFor } from '../../testing/wait-for';
 import { Listener } from '../../events/listener';
 import { Publisher } from '../../events/publisher';
 import { Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
 import { busLiveness } from '../../lifecycle/bus-liveness';
-import { freePort } from '../../testing/wait-for';
 import type { EventMessage } from '../event-bus';
 import { JetStreamBus } from '../jetstream-bus';
 

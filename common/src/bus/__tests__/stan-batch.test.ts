@@ -6,7 +6,7 @@
 import type { Stan } from 'node-nats-streaming';
 import { FakeStan, FakeStanMessage } from '../../__tests__/helpers/fake-stan';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { waitFor } from '../../testing/wait-for';
 import { BatchListener, type BatchItem } from '../../events/batch-listener';
 import { Subjects } from '../../events/subjects';
 import type { TicketCreatedEvent } from '../../events/ticket-created-event';

@@ -5,7 +5,7 @@
 import type { Stan } from 'node-nats-streaming';
 import { FakeStan, FakeStanMessage } from '../../__tests__/helpers/fake-stan';
 import { captureLogs } from '../../__tests__/helpers/log-capture';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { waitFor } from '../../testing/wait-for';
 import { Listener } from '../../events/listener';
 import { Publisher } from '../../events/publisher';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../../events/correlation';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { waitFor } from '../../testing/wait-for';
 import type { EventMessage } from '../../bus/event-bus';
 import { JetStreamBus } from '../../bus/jetstream-bus';
 import { Listener } from '../../events/listener';

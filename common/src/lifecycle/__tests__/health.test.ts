@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { FakeEventBus } from '../../testing';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { waitFor } from '../../testing/wait-for';
 import { busLiveness } from '../bus-liveness';
 import { createHealthRouter, type HealthCheck } from '../health';
 

@@ -1,5 +1,5 @@
 import { captureLogs } from '../../__tests__/helpers/log-capture';
-import { waitFor } from '../../__tests__/helpers/wait-for';
+import { waitFor } from '../../testing/wait-for';
 import { createShutdown, shutdownOnSignals, type ShutdownStep } from '../shutdown';
 
 function setup(steps: readonly ShutdownStep[], timeoutMs?: number) {

@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { OrdersMetrics } from '../../metrics';
 import { buildTestApp } from '../../test/test-app';
-import { waitFor } from '../../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 import { createHttpMetrics } from '../http-metrics';
 
 /** The observation count of each labelled series of the request histogram, as `method route status` lines. */

@@ -3,7 +3,7 @@ import { reserveTicket } from '../../domain/reserve-ticket';
 import { OrdersMetrics } from '../../metrics';
 import { newObjectId, type Order } from '../../store';
 import { counterValue, domainTestKit, type DomainTestKit } from '../../test/domain-test-kit';
-import { waitFor } from '../../test/wait-for';
+import { waitFor } from '@grider-ms-tickets/common/testing';
 import { OrderSweeper, type OrderSweeperOptions } from '../order-sweeper';
 
 const GRACE_MS = 60_000;

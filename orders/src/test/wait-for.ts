@@ -1,1 +1,0 @@
-export { waitFor } from '@grider-ms-tickets/common/testing';
