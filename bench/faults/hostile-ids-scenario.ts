@@ -88,7 +88,10 @@ export async function runHostileIdsScenario(): Promise<HostileIdsRun> {
     const expiration = await stack.startExpiration();
 
     const t0 = Date.now();
-    const ordinary = makeOrders(ORDINARY_COUNT, (i) => t0 + ORDINARY_FROM_MS + (i * ORDINARY_SPREAD_MS) / ORDINARY_COUNT);
+    const ordinary = makeOrders(
+      ORDINARY_COUNT,
+      (i) => t0 + ORDINARY_FROM_MS + (i * ORDINARY_SPREAD_MS) / ORDINARY_COUNT,
+    );
     const hostile = BULL_KEY_NAMES.map((id) => ({ id, expiresAt: t0 + HOSTILE_DUE_MS }));
     const firing = hostile.filter((_, i) => i % 3 === 0);
     const cancelledAfter = hostile.filter((_, i) => i % 3 === 1);
