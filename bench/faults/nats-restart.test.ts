@@ -21,7 +21,7 @@ beforeAll(async () => {
       `${count('during')} during and ${count('after')} after the outage; ` +
       `${run.made.filter((o) => o.dueDuringOutage).length} fell due during it): every one went order:created → ` +
       `expiration → expiration:complete → cancelled, once and at one version, by its expiration (none swept, ` +
-      `nothing dead-lettered); neither service exited and /healthz stayed 200 with ` +
+      `nothing dead-lettered, ${run.owedPublished} events owed by a failed publish sent by the sweeper); neither service exited and /healthz stayed 200 with ` +
       `EVENT_BUS_DOWN_GRACE_SECONDS=${DOWN_GRACE_SECONDS} (/readyz dropped on ${notReady.size} of 2)`,
   );
 }, 6 * 60_000);
