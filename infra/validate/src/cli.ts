@@ -6,6 +6,7 @@
  */
 import { formatProblem } from './rule-context';
 import { RULES } from './rules';
+import { SHARED_CLUSTER_EXEMPTIONS } from './shared-cluster';
 import { validateRepo } from './validate-repo';
 
 function main(): void {
@@ -24,6 +25,13 @@ function main(): void {
     console.log(
       `${overlay.overlay}: rendered ${overlay.objects.length} objects (${summary}); skaffold profiles: ${profiles}`,
     );
+    if (overlay.sharedCluster) {
+      const services = overlay.sharedCluster.services.map((s) => `${s.name}:${s.port}`).join(', ');
+      const relaxed = Object.keys(SHARED_CLUSTER_EXEMPTIONS).join(', ');
+      console.log(
+        `  into a shared cluster, using its ${services}: relaxed ${relaxed} (infra/validate/src/shared-cluster.ts)`,
+      );
+    }
   }
   console.log(`Checked: Kubernetes and Gateway API schemas with unknown fields rejected; rules: ${RULES.join(', ')}`);
 

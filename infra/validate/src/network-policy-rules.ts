@@ -2,6 +2,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { isEmptySelector, selects } from './label-selector';
 import { declaresPort, describe, isWorkload, type K8sObject, type Workload } from './manifest';
 import { Findings, type Problem, type RuleContext } from './rule-context';
+import { SHARED_CLUSTER_ANNOTATION } from './shared-cluster';
 
 type Policy = INetworkPolicy & K8sObject;
 
@@ -11,15 +12,26 @@ type Policy = INetworkPolicy & K8sObject;
  * workload's pods are selected by a policy of their own that says who may
  * reach them. Each of those policies selects pods, on ports they have.
  *
+ * In a shared cluster (shared-cluster.ts) it is the other way round: a policy
+ * that selects every pod would select the cluster's other services too, so
+ * none may; each workload still needs a policy of its own.
+ *
  * @param objects - the objects of one overlay
  * @param context - the overlay
  * @returns the problems
  */
-export function checkNetworkPolicies(objects: readonly K8sObject[], { where }: RuleContext): Problem[] {
+export function checkNetworkPolicies(objects: readonly K8sObject[], { where, sharedCluster }: RuleContext): Problem[] {
   const found = new Findings('network-policy');
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Policy[];
   const workloads = objects.filter(isWorkload);
-  if (!policies.some(isDefaultDenyIngress)) {
+  if (sharedCluster) {
+    for (const policy of policies.filter((p) => isEmptySelector(p.spec?.podSelector))) {
+      found.add(
+        `${where}: ${describe(policy)}`,
+        `selects every pod of the namespace, the other services' of the shared cluster too (${SHARED_CLUSTER_ANNOTATION}): select this overlay's pods only`,
+      );
+    }
+  } else if (!policies.some(isDefaultDenyIngress)) {
     found.add(
       where,
       'no NetworkPolicy denies ingress by default (podSelector: {}, policyTypes: [Ingress], no ingress rule): a pod that no policy selects accepts connections from anywhere',

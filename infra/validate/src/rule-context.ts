@@ -1,3 +1,5 @@
+import type { SharedCluster } from './shared-cluster';
+
 /** One thing wrong with the manifests, the Dockerfiles or skaffold.yaml. */
 export interface Problem {
   /** The check that found it, such as `schema` or `probes`. */
@@ -32,6 +34,13 @@ export interface RuleContext {
    * which the skaffold check reports.
    */
   artifacts?: Readonly<Record<string, string>>;
+  /**
+   * Set when the overlay deploys into a cluster that already runs other
+   * services (its kustomization.yaml's annotation `ticketing/shared-cluster`):
+   * the Services of that cluster it uses. shared-cluster.ts lists the rules
+   * this relaxes, and why.
+   */
+  sharedCluster?: SharedCluster;
 }
 
 /** Collects the problems of one rule. */
@@ -59,10 +68,10 @@ export class Findings {
 
 /**
  * @param overlay - an overlay's folder name
- * @returns what it is for, from its name
+ * @returns what it is for, from its name; `course` deploys into the course's local cluster, so it is dev
  */
 export function environmentOf(overlay: string): RuleContext['environment'] {
   if (overlay.startsWith('prod')) return 'prod';
-  if (overlay.startsWith('dev')) return 'dev';
+  if (overlay.startsWith('dev') || overlay === 'course') return 'dev';
   return undefined;
 }

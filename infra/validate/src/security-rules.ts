@@ -11,6 +11,7 @@ import {
 import { containersOf, describe, findObject, isWorkload, type K8sObject, type Workload } from './manifest';
 import { Findings, type Problem, type RuleContext } from './rule-context';
 import { SERVICES, serviceOf } from './services';
+import { clusterService, type SharedCluster } from './shared-cluster';
 
 /** Variables whose value is a secret, in any container. */
 const SECRET_NAME = /(^|_)(KEY|PASSWORD|SECRET|TOKEN|AUTH)$/;
@@ -39,7 +40,7 @@ interface NatsServer {
  * @param context - the overlay
  * @returns the problems
  */
-export function checkSecurity(objects: readonly K8sObject[], { where }: RuleContext): Problem[] {
+export function checkSecurity(objects: readonly K8sObject[], { where, sharedCluster }: RuleContext): Problem[] {
   const f: SecurityFindings = Findings.of('auth', 'secrets', 'env');
   const workloads = objects.filter(isWorkload);
   const natsServers: NatsServer[] = [];
@@ -66,7 +67,7 @@ export function checkSecurity(objects: readonly K8sObject[], { where }: RuleCont
     const c = w?.spec.template.spec.containers.find((container) => container.name === service.container);
     if (!w || !c) continue; // service-rules.ts reports it
     const at = `${where}: ${describe(w)}: container ${c.name}`;
-    checkServiceNats(c, natsServers, at, f.auth);
+    checkServiceNats(c, natsServers, sharedCluster, at, f.auth);
     if (STORES_OF_SERVICE[service.name] === 'redis') checkServiceRedis(c, redisPasswords, at, f.auth);
     if (STORES_OF_SERVICE[service.name] === 'mongo') checkServiceMongo(c, at, f.auth);
   }
@@ -196,11 +197,22 @@ function checkNatsServer(
   return server;
 }
 
-/** The service connects as a user of the NATS server, with the password the server has for that user. */
-function checkServiceNats(c: IContainer, servers: readonly NatsServer[], at: string, found: Findings): void {
+/**
+ * The service connects as a user of the NATS server, with the password the
+ * server has for that user. A NATS server of the shared cluster, not of the
+ * overlay, has users the overlay can't know (the course's has none).
+ */
+function checkServiceNats(
+  c: IContainer,
+  servers: readonly NatsServer[],
+  sharedCluster: SharedCluster | undefined,
+  at: string,
+  found: Findings,
+): void {
   if (envVar(c, 'NATS_CREDS')) return;
   const user = envVar(c, 'NATS_USER')?.value;
   if (!user) {
+    if (clusterService(sharedCluster, natsHost(c))) return;
     found.add(
       at,
       'sets neither NATS_USER (with NATS_PASSWORD) nor NATS_CREDS: it would connect to NATS without credentials',
@@ -250,5 +262,14 @@ function checkServiceMongo(c: IContainer, at: string, found: Findings): void {
     found.add(at, 'MONGO_URI has no user and password: MongoDB runs with --auth');
   } else if (!secretBehind(c, password)) {
     found.add(at, 'the password in MONGO_URI must be $(VAR), VAR taken from a Secret (or MONGO_URI from a Secret)');
+  }
+}
+
+/** @returns the host of the container's NATS_URL, or '' when it has none that parses */
+function natsHost(c: IContainer): string {
+  try {
+    return new URL(envVar(c, 'NATS_URL')?.value ?? '').hostname;
+  } catch {
+    return '';
   }
 }

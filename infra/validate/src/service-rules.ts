@@ -5,6 +5,7 @@ import { describe, findObject, findService, isPinned, parseImage, workloadsSelec
 import type { K8sObject, Workload } from './manifest';
 import { Findings, type RuleContext, type Problem } from './rule-context';
 import { SERVICES, type ServiceSpec } from './services';
+import { clusterService, SHARED_CLUSTER_ANNOTATION } from './shared-cluster';
 
 /** Variables whose value is a secret: they must come from a Secret, never from the manifest. */
 const SECRET_NAME = /(^|_)(KEY|PASSWORD|SECRET|TOKEN)$/;
@@ -62,7 +63,7 @@ export function checkServices(objects: readonly K8sObject[], context: RuleContex
       f['grace-period'].add(workloadAt, `terminationGracePeriodSeconds is ${grace}; ${needs}`);
     }
     const settings = checkEnv(service, workload, container, objects, at, f.env);
-    if (settings) checkWiring(objects, container, settings, at, f);
+    if (settings) checkWiring(objects, container, settings, context, at, f);
   }
   return Object.values(f).flatMap((found) => found.problems);
 }
@@ -150,13 +151,15 @@ function checkEnv(
 
 /**
  * The service listens on its `http` port, and what it connects to are
- * Services of this overlay, on ports they expose; `EVENT_BUS` matches the NATS
- * server that the NATS Service selects.
+ * Services of this overlay, on ports they expose, or of the shared cluster it
+ * deploys into, on the ports it lists; `EVENT_BUS` matches the NATS server
+ * that the NATS Service selects, when that Service is in the overlay.
  */
 function checkWiring(
   objects: readonly K8sObject[],
   container: IContainer,
   settings: ReturnType<ServiceSpec['check']>,
+  { sharedCluster }: RuleContext,
   at: string,
   f: ServiceFindings,
 ): void {
@@ -169,7 +172,13 @@ function checkWiring(
     // Only the Service's own name: the services and their stores share a namespace.
     const name = host.split('.')[0];
     const target = findService(objects, name);
-    if (!target) f.wiring.add(at, `env ${variable} points at ${host}, but there is no Service ${name}`);
+    const ofCluster = target ? undefined : clusterService(sharedCluster, host);
+    if (ofCluster) {
+      if (ofCluster.port !== port) {
+        const listed = `the shared cluster's Service ${name} is on ${ofCluster.port} (${SHARED_CLUSTER_ANNOTATION})`;
+        f.wiring.add(at, `env ${variable} points at port ${port}, but ${listed}`);
+      }
+    } else if (!target) f.wiring.add(at, `env ${variable} points at ${host}, but there is no Service ${name}`);
     else if (!(target.spec?.ports ?? []).some((p) => p.port === port)) {
       f.wiring.add(at, `env ${variable} points at port ${port}, which Service ${name} does not expose`);
     }

@@ -7,6 +7,7 @@ import { environmentOf, type RuleContext, type Problem } from './rule-context';
 import { checkRules } from './rules';
 import { checkSchema } from './schema';
 import { SERVICES } from './services';
+import { sharedClusterOf, type SharedCluster } from './shared-cluster';
 import { checkSkaffold, type SkaffoldDeployment } from './skaffold';
 
 /** What one overlay rendered to. */
@@ -15,6 +16,8 @@ export interface OverlayReport {
   objects: K8sObject[];
   /** The skaffold profiles that deploy it. */
   profiles: string[];
+  /** The shared cluster it deploys into, if its kustomization.yaml says so (shared-cluster.ts). */
+  sharedCluster?: SharedCluster;
 }
 
 export interface RepoReport {
@@ -58,7 +61,12 @@ export function validateRepo(options: ValidateOptions = {}): RepoReport {
       });
     }
     const result = validateOverlay(dir, deployedBy);
-    overlays.push({ overlay: where, objects: result.objects, profiles: deployedBy.map((d) => d.profile) });
+    overlays.push({
+      overlay: where,
+      objects: result.objects,
+      profiles: deployedBy.map((d) => d.profile),
+      sharedCluster: result.sharedCluster,
+    });
     problems.push(...result.problems);
   }
   return { overlays, dockerfiles: SERVICES.map((s) => s.dockerfile), problems };
@@ -70,25 +78,27 @@ export function validateRepo(options: ValidateOptions = {}): RepoReport {
  *
  * @param dir - the overlay folder
  * @param deployedBy - the skaffold profiles that deploy it
- * @returns its objects and problems
+ * @returns its objects and problems, and the shared cluster it deploys into if it says so
  */
 export function validateOverlay(
   dir: string,
   deployedBy: readonly SkaffoldDeployment[] = [],
-): { objects: K8sObject[]; problems: Problem[] } {
+): { objects: K8sObject[]; problems: Problem[]; sharedCluster?: SharedCluster } {
   const where = repoRelative(dir);
   let objects: K8sObject[];
+  let sharedCluster: SharedCluster | undefined;
   try {
     objects = renderKustomization(dir);
+    sharedCluster = sharedClusterOf(dir);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     return { objects: [], problems: [{ rule: 'render', where, message: err.message }] };
   }
   const problems = checkSchema(objects, where);
   // The rules read fields the schema guarantees; on a malformed object they would only add noise.
-  if (problems.length > 0) return { objects, problems };
+  if (problems.length > 0) return { objects, problems, sharedCluster };
 
-  const context: RuleContext = { where, environment: environmentOf(path.basename(dir)) };
+  const context: RuleContext = { where, environment: environmentOf(path.basename(dir)), sharedCluster };
   const contexts = deployedBy.length > 0 ? deployedBy.map((d) => ({ ...context, artifacts: d.artifacts })) : [context];
   const seen = new Set<string>();
   for (const c of contexts) {
@@ -98,5 +108,5 @@ export function validateOverlay(
       seen.add(key);
     }
   }
-  return { objects, problems };
+  return { objects, problems, sharedCluster };
 }

@@ -8,8 +8,9 @@ describe('the repository', () => {
     report = validateRepo();
   });
 
-  it('renders the dev, prod, JetStream and Gateway API overlays, each deployed by a skaffold profile', () => {
+  it('renders the course, dev, prod, JetStream and Gateway API overlays, each deployed by a skaffold profile', () => {
     expect(report.overlays.map((o) => [o.overlay, o.profiles])).toEqual([
+      ['infra/k8s/overlays/course', ['course']],
       ['infra/k8s/overlays/dev', ['(default)']],
       ['infra/k8s/overlays/dev-gateway', ['gateway']],
       ['infra/k8s/overlays/dev-jetstream', ['jetstream']],

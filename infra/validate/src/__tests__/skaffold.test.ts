@@ -30,6 +30,11 @@ describe('checkSkaffold', () => {
       expect.objectContaining({ profile: 'jetstream', overlay: path.join(overlays, 'dev-jetstream') }),
       expect.objectContaining({ profile: 'gateway', overlay: path.join(overlays, 'dev-gateway') }),
       {
+        profile: 'course',
+        overlay: path.join(overlays, 'course'),
+        artifacts: { 'expiration/Dockerfile': 'ticketing/expiration', 'orders/Dockerfile': 'ticketing/orders' },
+      },
+      {
         profile: 'prod',
         overlay: path.join(overlays, 'prod'),
         artifacts: {
@@ -65,9 +70,10 @@ describe('checkSkaffold', () => {
 
     expect(problems).toEqual([
       'skaffold.yaml: default pipeline: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
-      // The prod profiles replace that target, so only the default, jetstream and gateway pipelines have it.
+      // The prod profiles replace that target, so only the default, jetstream, gateway and course pipelines have it.
       'skaffold.yaml: profile jetstream: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
       'skaffold.yaml: profile gateway: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
+      'skaffold.yaml: profile course: artifact ticketing/expiration: target develop is not a stage of expiration/Dockerfile (deps, dev, build, prod-deps, runtime)',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { renderKustomization } from '../../render';
 import { environmentOf, type RuleContext, type Problem } from '../../rule-context';
 import { checkRules } from '../../rules';
 import { checkSchema } from '../../schema';
+import { sharedClusterOf } from '../../shared-cluster';
 import { checkSkaffold } from '../../skaffold';
 
 const rendered = new Map<string, K8sObject[]>();
@@ -20,12 +21,17 @@ export function renderOverlay(overlay: string): K8sObject[] {
 
 /**
  * @param overlay - an overlay's folder name
- * @returns the context skaffold.yaml gives it: its environment and images
+ * @returns the context skaffold.yaml and its kustomization.yaml give it: its environment, images and shared cluster
  */
 export function contextOf(overlay: string): RuleContext {
   const dir = path.join(OVERLAYS_DIR, overlay);
   const deployment = checkSkaffold().deployments.find((d) => d.overlay === dir);
-  return { where: `overlays/${overlay}`, environment: environmentOf(overlay), artifacts: deployment?.artifacts };
+  return {
+    where: `overlays/${overlay}`,
+    environment: environmentOf(overlay),
+    artifacts: deployment?.artifacts,
+    sharedCluster: sharedClusterOf(dir),
+  };
 }
 
 /**
