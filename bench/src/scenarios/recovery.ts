@@ -1,4 +1,5 @@
 import { makeOrders } from '../lib/orders';
+import type { Progress } from '../lib/progress';
 import { sleep, sleepUntil, waitFor } from '../lib/wait';
 import { deliveryCounts } from './firing';
 import type { BenchSettings, TargetName } from '../config';
@@ -42,8 +43,11 @@ export const recovery: Scenario = {
   },
   measure: async (name, settings, ctx) => {
     const runs: Metrics[] = [];
-    for (let i = 0; i < settings.recovery.repeats; i++) {
-      runs.push(await recoverOnce(name, settings, ctx, Math.round(Math.random() * 5_000)));
+    const { repeats } = settings.recovery;
+    for (let i = 0; i < repeats; i++) {
+      const step = repeats > 1 ? `${i + 1}/${repeats} ` : '';
+      const progress: Progress = { phase: (label, ...rest) => ctx.progress.phase(`${step}${label}`, ...rest) };
+      runs.push(await recoverOnce(name, settings, { ...ctx, progress }, Math.round(Math.random() * 5_000)));
     }
     return worstOf(runs, settings);
   },
@@ -82,17 +86,21 @@ function recoverOnce(
     const dueAt = Date.now() + leadMs(ctx, name, n) + 500 + phaseMs;
     const overdueOrders = makeOrders(overdue, () => dueAt);
     const orders = [...overdueOrders, ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending)];
+    ctx.progress.phase('storing', n, () => target.storedSoFar);
     await target.submit(orders);
     const storedAt = await target.waitStored(n, storeTimeoutMs(n));
 
     // Kill half-way through the overdue burst, so that jobs are in flight.
+    ctx.progress.phase('firing until the kill', overdue, () => target.firings.distinct);
     await sleepUntil(dueAt);
     await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
     await target.kill();
     const killedAt = Date.now();
     const firedBeforeKill = target.firings.seenOf(orders);
+    ctx.progress.phase('killed, restarting');
     await sleepUntil(killedAt + downtimeMs);
     const { spawnedAt, readyAt } = await target.restart();
+    ctx.progress.phase('recovering', n, () => target.firings.distinct);
 
     // Wait until every order has fired AND the queue is idle: jobs that were
     // in flight at the kill run again once Bull sees them as stalled, and a
