@@ -57,9 +57,12 @@ function main(): number {
   return 0;
 }
 
-/** A file, or the `.cpuprofile` files anywhere under a folder. */
+/** A `.cpuprofile` file, or those anywhere under a folder. */
 function profileFiles(arg: string): string[] {
-  if (!statSync(arg).isDirectory()) return [arg];
+  if (!statSync(arg).isDirectory()) {
+    if (!arg.endsWith('.cpuprofile')) throw new Error(`${arg} is not a .cpuprofile file nor a folder`);
+    return [arg];
+  }
   return readdirSync(arg, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.cpuprofile'))
     .sort()
@@ -92,4 +95,9 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-process.exitCode = main();
+try {
+  process.exitCode = main();
+} catch (err) {
+  console.error(`profile-summary: ${(err as Error).message}\n\n${USAGE}`);
+  process.exitCode = 2;
+}

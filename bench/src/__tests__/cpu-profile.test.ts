@@ -28,7 +28,11 @@ describe('groupOf', () => {
     ['handle', url('node_modules/express/lib/router.js'), 'express'],
     ['processor', url('expiration/dist/queues/expiration-processor.js'), 'expiration'],
     ['publish', url('common/src/events/publisher.ts'), 'common'],
-    ['writeBuffer', '', 'node internals'],
+    ['writeBuffer', '', 'node: socket writes'],
+    ['writeUtf8String', '', 'node: socket writes'],
+    ['wrapSafe', 'node:internal/modules/cjs/loader', 'node: module loading'],
+    ['internalModuleStat', '', 'node: module loading'],
+    ['runMicrotasks', '', 'node internals'],
     ['emit', 'node:events', 'node internals'],
     ['(garbage collector)', '', 'GC'],
     ['(program)', '', 'native (V8, libuv, syscalls)'],
@@ -36,6 +40,13 @@ describe('groupOf', () => {
     ['x', '[eval]', 'other'],
   ])('puts %s from %s in %s', (fn, where, group) => {
     expect(groupOf({ functionName: fn, url: where }, ROOT)).toBe(group);
+  });
+
+  it('tells a file write (the logs) from a socket write by its caller', () => {
+    const write = { functionName: 'writeString', url: '' };
+
+    expect(groupOf(write, ROOT, { url: 'node:fs' })).toBe('node: file writes');
+    expect(groupOf(write, ROOT, { url: 'node:internal/stream_base_commons' })).toBe('node: socket writes');
   });
 
   it('leaves idle time out', () => {

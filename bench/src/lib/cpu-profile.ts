@@ -1,11 +1,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A function of a profile: its name and where it is. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that the summary reads. */
 export interface CpuProfile {
   nodes: Array<{
     id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    callFrame: CallFrame;
+    /** The ids of the functions it called. */
+    children?: number[];
   }>;
   /** Microseconds, on V8's monotonic clock. */
   startTime: number;
@@ -56,6 +66,30 @@ const GROUP_OF_PACKAGE: Record<string, string> = {
   bintrees: 'prom-client',
 };
 
+/**
+ * Node's native writes: where the write syscalls are spent. Called by
+ * `node:fs`, they write files (the logs, through pino's sonic-boom);
+ * otherwise sockets (Redis, NATS), and their share tells the cost of the
+ * round trips.
+ */
+const NATIVE_WRITES = new Set([
+  'writeBuffer',
+  'writev',
+  'writeUtf8String',
+  'writeString',
+  'writeLatin1String',
+  'writeAsciiString',
+  'writeUcs2String',
+]);
+
+/** Native functions of module loading, which only start-up spends time in. */
+const MODULE_LOADING = new Set([
+  'internalModuleStat',
+  'readFileUtf8',
+  'compileFunction',
+  'compileFunctionForCJSLoader',
+]);
+
 /** Names for V8's pseudo-frames. `(idle)` is not busy time and is kept apart. */
 const PSEUDO_FRAMES: Record<string, string> = {
   '(garbage collector)': 'GC',
@@ -68,16 +102,29 @@ const IDLE = '(idle)';
 /**
  * The group of a frame: a package group, `nats` for every `@nats-io/*`
  * package, the repository's own folders (`expiration`, `common`, `bench`),
- * `node internals` for `node:` modules and V8 built-ins (JSON, RegExp, Map...),
+ * node's socket writes, file writes and module loading (start-up), `node
+ * internals` for the rest of node and V8's built-ins (JSON, RegExp, Map...),
  * GC, or native.
  *
  * @param frame - the call frame
  * @param repoRoot - the repository's root, to recognise its own code
+ * @param caller - the frame that called it, which tells a file write from a socket write
  * @returns the group's name, or undefined for idle time
  */
-export function groupOf(frame: { functionName: string; url: string }, repoRoot: string): string | undefined {
+export function groupOf(
+  frame: Pick<CallFrame, 'functionName' | 'url'>,
+  repoRoot: string,
+  caller?: Pick<CallFrame, 'url'>,
+): string | undefined {
   if (frame.functionName === IDLE) return undefined;
-  if (!frame.url) return PSEUDO_FRAMES[frame.functionName] ?? 'node internals';
+  if (!frame.url) {
+    if (NATIVE_WRITES.has(frame.functionName)) {
+      return caller?.url === 'node:fs' ? 'node: file writes' : 'node: socket writes';
+    }
+    if (MODULE_LOADING.has(frame.functionName)) return 'node: module loading';
+    return PSEUDO_FRAMES[frame.functionName] ?? 'node internals';
+  }
+  if (/^node:internal\/(modules|bootstrap)\//.test(frame.url)) return 'node: module loading';
   if (frame.url.startsWith('node:')) return 'node internals';
   // WebAssembly: the module lexers of node's ESM loader and of tsx.
   if (frame.url.startsWith('wasm:')) return 'wasm (module lexers)';
@@ -149,6 +196,8 @@ export interface SummarizeOptions {
 export function summarizeProfile(profile: CpuProfile, options: SummarizeOptions): ProfileSlice[] {
   const { repoRoot, splitIdleMs } = options;
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const callers = new Map<number, CallFrame>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) callers.set(child, node.callFrame);
   const endMs = (profile.endTime - profile.startTime) / 1000;
   const slices: ProfileSlice[] = [];
   let current: SliceBuilder | undefined;
@@ -159,7 +208,7 @@ export function summarizeProfile(profile: CpuProfile, options: SummarizeOptions)
     const frame = frames.get(profile.samples[i]);
     if (!frame) continue;
     const offsetMs = (at - profile.startTime) / 1000;
-    const group = groupOf(frame, repoRoot);
+    const group = groupOf(frame, repoRoot, callers.get(profile.samples[i]));
     if (group === undefined) {
       idleSince ??= offsetMs;
       continue;
@@ -184,7 +233,7 @@ class SliceBuilder {
 
   constructor(private readonly fromMs: number) {}
 
-  add(group: string, frame: CpuProfile['nodes'][number]['callFrame'], ms: number, repoRoot: string): void {
+  add(group: string, frame: CallFrame, ms: number, repoRoot: string): void {
     this.busyMs += ms;
     this.groups.set(group, (this.groups.get(group) ?? 0) + ms);
     const key = `${frame.functionName}@${frame.url}:${frame.lineNumber}:${frame.columnNumber}`;
