@@ -132,8 +132,6 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
   if (sweep !== undefined && serviceEnv.EXPIRATION_CONCURRENCY !== undefined)
     throw new Error('--sweep-concurrency sets EXPIRATION_CONCURRENCY itself; leave it out of --env');
   const logDir = path.join(tmpdir(), `bench-logs-${Date.now().toString(36)}`);
-  const defaultOut =
-    sweep === undefined ? (quick ? 'quick.json' : 'latest.json') : quick ? 'sweep-quick.json' : 'sweep.json';
 
   return {
     mode: quick ? 'quick' : 'full',
@@ -149,7 +147,7 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     rawNodeArgs: values['raw-node-arg'],
     concurrency,
     sweepConcurrency,
-    out: path.resolve(values.out ?? path.join(RESULTS_DIR, defaultOut)),
+    out: path.resolve(values.out ?? path.join(RESULTS_DIR, defaultOutFile(quick, sweep !== undefined))),
     logDir,
     // Quick mode is the CI check: it shows every path works, not figures to
     // compare, so it also cuts the waits that only make the figures steadier.
@@ -170,6 +168,12 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     // A job's size does not depend on how many there are: 2,000 tell it as well as 10,000.
     capacity: { jobs: quick ? 2_000 : 100_000 },
   };
+}
+
+/** bench/results/latest.json, quick.json, sweep.json or sweep-quick.json. */
+function defaultOutFile(quick: boolean, sweep: boolean): string {
+  const name = sweep ? 'sweep' : quick ? 'quick' : 'latest';
+  return `${name}${sweep && quick ? '-quick' : ''}.json`;
 }
 
 function positiveInt(value: string, flag: string): number {

@@ -118,7 +118,8 @@ export async function runBench(
       } catch (err) {
         errors++;
         report.results[target] = { error: (err as Error).stack ?? String(err) };
-        progress.failed((err as Error).message);
+        // The first line only: the whole stack goes to the results.
+        progress.failed((err as Error).message.split('\n')[0]);
       }
     }
     const ok = Object.fromEntries(Object.entries(report.results).filter(([, r]) => r && !('error' in r))) as Partial<
