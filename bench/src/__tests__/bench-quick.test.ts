@@ -54,7 +54,7 @@ describe('npm run bench -- --quick', () => {
   it('prints one progress line per scenario and target as each ends, and no JSON', () => {
     const ends = stdout.split('\n').filter((line) => /^ {2}\S+ +(done in|FAILED after) /.test(line));
     const expected = SCENARIOS.flatMap((scenario) =>
-      TARGETS.filter((target) => !results.scenarios[scenario]?.skipped[target]).map((target) => target),
+      TARGETS.filter((target) => !results.scenarios[scenario]?.skipped[target]),
     );
 
     expect(ends.map((line) => line.trim().split(/\s+/)[0])).toEqual(expected);
