@@ -9,8 +9,12 @@ import { REPO_ROOT, RESULTS_DIR } from './lib/paths';
 export const SCENARIOS = ['ingest', 'precision', 'burst', 'recovery', 'capacity'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-/** (a) is the naive course-style baseline, (b) raw Bull without NATS. */
-export const TARGETS = ['service', 'naive', 'raw'] as const;
+/**
+ * (a) is the naive course-style baseline, (b) raw Bull without NATS, (c) raw
+ * Bull whose job is one awaited JetStream publish: the least a correct
+ * expiration service does per job.
+ */
+export const TARGETS = ['service', 'naive', 'raw', 'raw-publish'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 /** How the real service is started: its build (`node expiration/dist/index.js`) or its sources through tsx. */
@@ -30,10 +34,14 @@ export interface BenchSettings {
   rawEnv: Record<string, string>;
   /** Node options for the service processes, e.g. --cpu-prof to see where the time goes. */
   serviceNodeArgs: string[];
+  /** Node options for the raw Bull workers. */
+  rawNodeArgs: string[];
   /** Service processes sharing the queue and the consumers (1 unless trying horizontal scaling). */
   replicas: number;
-  /** The service's EXPIRATION_CONCURRENCY; the raw Bull worker uses the same. */
+  /** The service's EXPIRATION_CONCURRENCY; the raw Bull workers use the same. */
   concurrency: number;
+  /** Concurrencies to run the scenarios at, one run each (empty: one run at `concurrency`). */
+  sweepConcurrency: number[];
   /** Where the JSON results go. */
   out: string;
   /** Where child processes write their logs. */
@@ -41,7 +49,15 @@ export interface BenchSettings {
   ingest: { events: number };
   precision: { orders: number; spreadMs: number };
   burst: { orders: number };
-  recovery: { pending: number; overdue: number; downtimeMs: number; timeoutMs: number; repeats: number };
+  recovery: {
+    pending: number;
+    overdue: number;
+    downtimeMs: number;
+    timeoutMs: number;
+    repeats: number;
+    /** Each repeat shifts the kill by a random 0 to this many ms. */
+    shiftMaxMs: number;
+  };
   capacity: { jobs: number };
 }
 
@@ -62,8 +78,12 @@ export const USAGE = `npm run bench -- [options]
   --env=NAME=VALUE        an extra variable for the service, repeatable
   --raw-env=NAME=VALUE    an extra variable for the raw Bull worker (LOCK_DURATION_MS, STALLED_INTERVAL_MS), repeatable
   --replicas=N            service processes sharing the work (default 1)
-  --node-arg=ARG          a node option for the service, repeatable (e.g. --node-arg=--cpu-prof)
-  --out=FILE              the JSON results (default: bench/results/latest.json, quick: bench/results/quick.json)
+  --node-arg=ARG          a node option for the service, repeatable; --node-arg=--cpu-prof writes one
+                          .cpuprofile per service process to the log folder (see src/profile-summary.ts)
+  --raw-node-arg=ARG      a node option for the raw Bull workers, repeatable (e.g. --raw-node-arg=--cpu-prof)
+  --sweep-concurrency=N,M run the scenarios once per service concurrency and print one line per value
+                          (default scenarios: burst; default targets: service, raw-publish)
+  --out=FILE              the JSON results (default: bench/results/latest.json, quick: quick.json, sweep: sweep.json)
 Env: REDIS_HOST, REDIS_PORT (127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222).`;
 
 /**
@@ -86,6 +106,8 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
       'raw-env': { type: 'string', multiple: true, default: [] },
       replicas: { type: 'string', default: '1' },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      'raw-node-arg': { type: 'string', multiple: true, default: [] },
+      'sweep-concurrency': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -104,34 +126,54 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
   const concurrency = Number(serviceEnv.EXPIRATION_CONCURRENCY ?? SERVICE_DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error('EXPIRATION_CONCURRENCY must be a positive integer');
+  const sweep = values['sweep-concurrency'];
+  const sweepConcurrency =
+    sweep === undefined ? [] : sweep.split(',').map((v) => positiveInt(v.trim(), '--sweep-concurrency'));
+  if (sweep !== undefined && serviceEnv.EXPIRATION_CONCURRENCY !== undefined)
+    throw new Error('--sweep-concurrency sets EXPIRATION_CONCURRENCY itself; leave it out of --env');
+  const logDir = path.join(tmpdir(), `bench-logs-${Date.now().toString(36)}`);
 
   return {
     mode: quick ? 'quick' : 'full',
     redis: { host: e.REDIS_HOST, port: e.REDIS_PORT },
     natsUrl: e.NATS_URL,
-    scenarios: pickList(values.scenarios, SCENARIOS, '--scenarios'),
-    targets: pickList(values.targets, TARGETS, '--targets'),
+    scenarios: pickList(values.scenarios, sweep === undefined ? SCENARIOS : ['burst'], SCENARIOS, '--scenarios'),
+    targets: pickList(values.targets, sweep === undefined ? TARGETS : ['service', 'raw-publish'], TARGETS, '--targets'),
     serviceLaunch: resolveLaunch(values.service),
     serviceEnv,
     rawEnv,
     replicas: positiveInt(values.replicas, '--replicas'),
     serviceNodeArgs: values['node-arg'],
+    rawNodeArgs: values['raw-node-arg'],
     concurrency,
-    out: path.resolve(values.out ?? path.join(RESULTS_DIR, quick ? 'quick.json' : 'latest.json')),
-    logDir: path.join(tmpdir(), `bench-logs-${Date.now().toString(36)}`),
+    sweepConcurrency,
+    out: path.resolve(values.out ?? path.join(RESULTS_DIR, defaultOutFile(quick, sweep !== undefined))),
+    logDir,
+    // Quick mode is the CI check: it shows every path works, not figures to
+    // compare, so it also cuts the waits that only make the figures steadier.
     ingest: { events: scale(20_000) },
-    // Quick mode also shortens the spread, so the CI check stays short.
-    precision: { orders: scale(2_000), spreadMs: quick ? 2_000 : 10_000 },
+    precision: { orders: scale(2_000), spreadMs: quick ? 1_000 : 10_000 },
     burst: { orders: scale(10_000) },
     recovery: {
       pending: scale(5_000),
       overdue: scale(500),
       downtimeMs: 2_000,
-      timeoutMs: quick ? 45_000 : 120_000,
+      // The service and the raw workers recover in about 4 s (a 5 s lock, a stalled check every second); the
+      // naive baseline needs up to 90 s (30 s locks and checks), which quick mode does not wait for.
+      timeoutMs: quick ? 10_000 : 120_000,
       repeats: quick ? 1 : 3,
+      // One repeat has nothing to spread; 1 s is the service's stalled-check cycle.
+      shiftMaxMs: quick ? 1_000 : 5_000,
     },
-    capacity: { jobs: scale(100_000) },
+    // A job's size does not depend on how many there are: 2,000 tell it as well as 10,000.
+    capacity: { jobs: quick ? 2_000 : 100_000 },
   };
+}
+
+/** bench/results/latest.json, quick.json, sweep.json or sweep-quick.json. */
+function defaultOutFile(quick: boolean, sweep: boolean): string {
+  const name = sweep ? 'sweep' : quick ? 'quick' : 'latest';
+  return `${name}${sweep && quick ? '-quick' : ''}.json`;
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -150,8 +192,13 @@ function envPairs(pairs: string[], flag: string): Record<string, string> {
   return env;
 }
 
-function pickList<T extends string>(value: string | undefined, all: readonly T[], flag: string): T[] {
-  if (!value) return [...all];
+function pickList<T extends string>(
+  value: string | undefined,
+  defaults: readonly T[],
+  all: readonly T[],
+  flag: string,
+): T[] {
+  if (!value) return [...defaults];
   const picked = value.split(',').map((s) => s.trim());
   const bad = picked.filter((s) => !all.includes(s as T));
   if (bad.length) throw new Error(`${flag}: unknown ${bad.join(', ')} (known: ${all.join(', ')})`);

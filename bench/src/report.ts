@@ -1,30 +1,40 @@
 import type { TargetName } from './config';
-import type { BenchResults, TargetOutcome } from './run-bench';
+import type { BenchResults, Ratios, TargetOutcome } from './run-bench';
 
-const COLUMNS: Array<{ target: TargetName; title: string }> = [
+/** The implementations side by side, and the ratio column of each baseline. */
+const COLUMNS: Array<{ target: TargetName; title: string; ratio?: { title: string; key: keyof Ratios } }> = [
   { target: 'service', title: 'service' },
-  { target: 'naive', title: 'naive (a)' },
-  { target: 'raw', title: 'raw Bull (b)' },
+  { target: 'naive', title: 'naive (a)', ratio: { title: 'service/(a)', key: 'vsNaive' } },
+  { target: 'raw', title: 'raw Bull (b)', ratio: { title: 'service/(b)', key: 'vsRaw' } },
+  {
+    target: 'raw-publish',
+    title: 'raw Bull + publish (c)',
+    ratio: { title: 'service/(c)', key: 'vsRawPublish' },
+  },
 ];
 
 /**
- * The results as a plain-text table: one row per figure, the three
- * implementations side by side, then the service's ratio to (a) and to (b).
+ * The results as a plain-text table: one row per figure, the implementations
+ * side by side, then the service's ratio to (a), (b) and (c). Only the
+ * targets of the run get a column.
  *
  * @param results - a run
  * @returns the table and the goals, as lines
  */
 export function formatTable(results: BenchResults): string {
-  const rows: string[][] = [['scenario', 'figure', ...COLUMNS.map((c) => c.title), 'service/(a)', 'service/(b)']];
+  const columns = COLUMNS.filter((c) => results.setup.targets.includes(c.target));
+  const ratioColumns = columns.flatMap((c) => (c.ratio ? [c.ratio] : []));
+  const rows: string[][] = [
+    ['scenario', 'figure', ...columns.map((c) => c.title), ...ratioColumns.map((r) => r.title)],
+  ];
   for (const [name, report] of Object.entries(results.scenarios)) {
     if (!report) continue;
     report.metrics.forEach((m, i) => {
       rows.push([
         i === 0 ? name : '',
         m.label,
-        ...COLUMNS.map((c) => cell(report.results[c.target], m.key)),
-        ratio(m.ratios.vsNaive),
-        ratio(m.ratios.vsRaw),
+        ...columns.map((c) => cell(report.results[c.target], m.key)),
+        ...ratioColumns.map((r) => ratio(m.ratios[r.key])),
       ]);
     });
   }
@@ -32,6 +42,11 @@ export function formatTable(results: BenchResults): string {
   const line = (r: string[]) =>
     r.map((c, col) => (col < 2 ? c.padEnd(widths[col]) : c.padStart(widths[col]))).join('  ');
   const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+
+  const skipped = Object.entries(results.scenarios).flatMap(([name, report]) =>
+    Object.entries(report?.skipped ?? {}).map(([target, why]) => `  ${name} leaves out ${target}: it ${why}`),
+  );
+  if (skipped.length) out.push('', ...skipped);
 
   out.push('', 'goals (the service):');
   for (const [name, report] of Object.entries(results.scenarios)) {
@@ -52,13 +67,18 @@ export function formatTable(results: BenchResults): string {
 function cell(outcome: TargetOutcome | undefined, key: string): string {
   if (!outcome) return '-';
   if ('error' in outcome && typeof outcome.error === 'string') return 'FAILED';
-  const v = (outcome as Record<string, unknown>)[key];
-  if (typeof v === 'number') return formatNumber(v);
-  if (v === null || v === undefined) return '-';
-  return String(v);
+  return formatValue((outcome as Record<string, unknown>)[key]);
 }
 
-function formatNumber(v: number): string {
+/**
+ * A figure as the table shows it: integers with thousands separators, other
+ * numbers to one decimal below 100, `-` for none.
+ *
+ * @param v - a figure
+ */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v !== 'number') return String(v);
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
 }

@@ -5,15 +5,18 @@ import { type BenchSettings, type ScenarioName, type TargetName } from './config
 import { connectBus, deleteStream } from './lib/nats-tools';
 import { Space } from './lib/space';
 import { round } from './lib/stats';
-import { SCENARIO_DEFS, type Metrics, type ScenarioContext } from './scenarios';
+import { TerminalReporter, type RunReporter } from './progress-reporter';
+import { formatValue } from './report';
+import { SCENARIO_DEFS, type Metrics, type MetricSpec, type ScenarioContext } from './scenarios';
 
 /** A target's figures, or why it has none. */
 export type TargetOutcome = Metrics | { error: string };
 
-/** Service ÷ baseline and service ÷ raw Bull, for one figure. */
+/** The service's figure divided by each other target's, for one figure. */
 export interface Ratios {
   vsNaive: number | null;
   vsRaw: number | null;
+  vsRawPublish: number | null;
 }
 
 /** One scenario of a run. */
@@ -24,6 +27,8 @@ export interface ScenarioReport {
   /** The figures of the table, in order; the first is the headline. */
   metrics: Array<{ key: string; label: string; better: 'higher' | 'lower'; ratios: Ratios }>;
   goal: { text: string; measured: string; met: boolean | null };
+  /** Selected targets the scenario left out, and why. */
+  skipped: Partial<Record<TargetName, string>>;
   /** 1, 5 and 15 minute load averages when the scenario started. */
   loadAverage: number[];
   durationMs: number;
@@ -66,24 +71,26 @@ export const LEGEND: Record<TargetName, string> = {
   naive:
     '(a) the course-style baseline in bench/src/naive (child process): one awaited add per event, concurrency 1, publish not awaited',
   raw: '(b) raw Bull, no NATS: pipelined addBulk from the benchmark, queue.process in a child process',
+  'raw-publish':
+    '(c) raw Bull + publish: the addBulk of (b), and queue.process at the same concurrency whose job is one awaited JetStream publish of expiration:complete (child process)',
 };
 
 /**
  * Runs every selected scenario on every selected target, one after another.
  *
  * @param settings - what to run
- * @param log - progress lines
+ * @param reporter - where progress goes
  * @returns the results, also fit for JSON
  */
 export async function runBench(
   settings: BenchSettings,
-  log: (line: string) => void = console.log,
+  reporter: RunReporter = new TerminalReporter(),
 ): Promise<BenchResults> {
   mkdirSync(settings.logDir, { recursive: true });
   const started = Date.now();
   const loadAverageBefore = loadAverage();
   const versions = await serverVersions(settings);
-  const ctx: ScenarioContext = { ingestRate: {}, log };
+  const ingestRate: ScenarioContext['ingestRate'] = {};
   const scenarios: BenchResults['scenarios'] = {};
   let errors = 0;
 
@@ -96,21 +103,23 @@ export async function runBench(
       results: {},
       metrics: [],
       goal: { text: def.goal.text, measured: '', met: null },
+      skipped: Object.fromEntries(settings.targets.flatMap((t) => (def.skips?.[t] ? [[t, def.skips[t]]] : []))),
       loadAverage: loadAverage(),
       durationMs: 0,
     };
-    log(`\n${name}: ${def.title} ${JSON.stringify(report.params)} (load ${report.loadAverage.join(' ')})`);
-    for (const target of settings.targets) {
-      const t0 = Date.now();
+    const params = Object.entries(report.params).map(([k, v]) => `${k} ${formatValue(v)}`);
+    reporter.note(`\n${name}: ${def.title} (${params.join(', ')}; load ${report.loadAverage.join(' ')})`);
+    for (const target of settings.targets.filter((t) => !report.skipped[t])) {
+      const progress = reporter.target(target);
       try {
-        report.results[target] = await def.measure(target, settings, ctx);
-        log(
-          `  ${target.padEnd(7)} ${JSON.stringify(report.results[target])} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-        );
+        const metrics = await def.measure(target, settings, { ingestRate, progress });
+        report.results[target] = metrics;
+        progress.done(headline(def.metrics, metrics));
       } catch (err) {
         errors++;
         report.results[target] = { error: (err as Error).stack ?? String(err) };
-        log(`  ${target.padEnd(7)} FAILED: ${(err as Error).message}`);
+        // The first line only: the whole stack goes to the results.
+        progress.failed((err as Error).message.split('\n')[0]);
       }
     }
     const ok = Object.fromEntries(Object.entries(report.results).filter(([, r]) => r && !('error' in r))) as Partial<
@@ -160,7 +169,15 @@ function ratios(results: Partial<Record<TargetName, Metrics>>, key: string): Rat
   };
   const service = value('service');
   const ratio = (other: number | null) => (service !== null && other ? round(service / other, 3) : null);
-  return { vsNaive: ratio(value('naive')), vsRaw: ratio(value('raw')) };
+  return { vsNaive: ratio(value('naive')), vsRaw: ratio(value('raw')), vsRawPublish: ratio(value('raw-publish')) };
+}
+
+/** The first two figures of the table, for the end of a progress line. */
+function headline(specs: readonly MetricSpec[], metrics: Metrics): string {
+  return specs
+    .slice(0, 2)
+    .map((m) => `${m.label.trim()} ${formatValue(metrics[m.key])}`)
+    .join(', ');
 }
 
 function loadAverage(): number[] {

@@ -8,4 +8,4 @@ import type { Scenario } from './scenario';
 
 /** Every scenario, in the order a run takes them (ingest first: the others size their lead time from it). */
 export const SCENARIO_DEFS: Record<ScenarioName, Scenario> = { ingest, precision, burst, recovery, capacity };
-export type { Scenario, Metrics, ScenarioContext } from './scenario';
+export type { Scenario, Metrics, MetricSpec, ScenarioContext } from './scenario';

@@ -33,10 +33,13 @@ export const precision: Scenario = {
       const { orders: n, spreadMs } = settings.precision;
       const first = Date.now() + leadMs(ctx, name, n);
       const orders = makeOrders(n, (i) => first + (i * spreadMs) / n);
+      ctx.progress.phase('storing', n, () => target.storedSoFar);
       await target.submit(orders);
       const storedAt = await target.waitStored(n, storeTimeoutMs(n));
+      ctx.progress.phase('firing', n, () => target.firings.distinct);
       await sleepUntil(first + spreadMs);
       await waitAllFired(target.firings, n, Date.now() + 30_000);
+      ctx.progress.phase('reading what Redis retains');
       // What stays in Redis once every order has expired: the service keeps
       // completed jobs for its retention window, the course's Bull defaults keep them for ever.
       await waitFor(async () => (await target.sizes()).active === 0, { timeoutMs: 30_000, intervalMs: 50 }).catch(

@@ -1,4 +1,5 @@
 import { makeOrders } from '../lib/orders';
+import type { Progress } from '../lib/progress';
 import { sleep, sleepUntil, waitFor } from '../lib/wait';
 import { deliveryCounts } from './firing';
 import type { BenchSettings, TargetName } from '../config';
@@ -15,10 +16,10 @@ const QUIET_MS = 3_000;
  * and the lost and duplicate counts.
  *
  * Jobs in flight at the kill come back only when Bull's periodic stalled check
- * finds them, so the result depends on where the kill lands in that 5 s cycle.
- * Each repeat starts a fresh process and shifts the kill by a random 0-5 s;
- * the figures are the worst repeat (lost and duplicates: the sum), and
- * `recoveryMsRuns` lists every repeat.
+ * finds them, so the result depends on where the kill lands in that cycle.
+ * Each repeat starts a fresh process and shifts the kill by a random 0 to
+ * `shiftMaxMs` (5 s; quick: 1 s); the figures are the worst repeat (lost and
+ * duplicates: the sum), and `recoveryMsRuns` lists every repeat.
  */
 export const recovery: Scenario = {
   name: 'recovery',
@@ -42,8 +43,18 @@ export const recovery: Scenario = {
   },
   measure: async (name, settings, ctx) => {
     const runs: Metrics[] = [];
-    for (let i = 0; i < settings.recovery.repeats; i++) {
-      runs.push(await recoverOnce(name, settings, ctx, Math.round(Math.random() * 5_000)));
+    const { repeats } = settings.recovery;
+    for (let i = 0; i < repeats; i++) {
+      const step = repeats > 1 ? `${i + 1}/${repeats} ` : '';
+      const progress: Progress = { phase: (label, ...rest) => ctx.progress.phase(`${step}${label}`, ...rest) };
+      runs.push(
+        await recoverOnce(
+          name,
+          settings,
+          { ...ctx, progress },
+          Math.round(Math.random() * settings.recovery.shiftMaxMs),
+        ),
+      );
     }
     return worstOf(runs, settings);
   },
@@ -82,17 +93,21 @@ function recoverOnce(
     const dueAt = Date.now() + leadMs(ctx, name, n) + 500 + phaseMs;
     const overdueOrders = makeOrders(overdue, () => dueAt);
     const orders = [...overdueOrders, ...makeOrders(pending, (i) => dueAt + 100 + (i * (downtimeMs - 200)) / pending)];
+    ctx.progress.phase('storing', n, () => target.storedSoFar);
     await target.submit(orders);
     const storedAt = await target.waitStored(n, storeTimeoutMs(n));
 
     // Kill half-way through the overdue burst, so that jobs are in flight.
+    ctx.progress.phase('firing until the kill', overdue, () => target.firings.distinct);
     await sleepUntil(dueAt);
     await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
     await target.kill();
     const killedAt = Date.now();
     const firedBeforeKill = target.firings.seenOf(orders);
+    ctx.progress.phase('killed, restarting');
     await sleepUntil(killedAt + downtimeMs);
     const { spawnedAt, readyAt } = await target.restart();
+    ctx.progress.phase('recovering', n, () => target.firings.distinct);
 
     // Wait until every order has fired AND the queue is idle: jobs that were
     // in flight at the kill run again once Bull sees them as stalled, and a

@@ -1,4 +1,5 @@
 import type { BenchSettings, ScenarioName, TargetName } from '../config';
+import type { Progress } from '../lib/progress';
 import { openTarget } from '../targets/open-target';
 import type { Target, TargetOptions } from '../targets/target';
 
@@ -13,11 +14,15 @@ export interface MetricSpec {
   better: 'higher' | 'lower';
 }
 
-/** What scenarios learn from each other within a run. */
+/** What a measurement gets beside the settings. */
 export interface ScenarioContext {
-  /** Events per second each target stored in the ingest scenario, to size the lead time of the others. */
+  /**
+   * Events per second each target stored in the ingest scenario, to size the
+   * lead time of the others: what scenarios learn from each other within a run.
+   */
   ingestRate: Partial<Record<TargetName, number>>;
-  log: (line: string) => void;
+  /** Where this target's measurement says what it is doing. */
+  progress: Progress;
 }
 
 /** One benchmark scenario, measured on each target in turn. */
@@ -28,7 +33,9 @@ export interface Scenario {
   params(settings: BenchSettings): Record<string, number>;
   /** The table's rows; the first is the headline compared with the goal. */
   metrics: MetricSpec[];
-  /** The goal, and whether the service's figures meet it. */
+  /** Targets this scenario leaves out, and why (their figure would repeat another target's). */
+  skips?: Partial<Record<TargetName, string>>;
+  /** The goal, and whether the service's figures meet it. */
   goal: {
     text: string;
     /** null when the service's figure is missing. */
@@ -64,7 +71,7 @@ export function storeTimeoutMs(count: number): number {
 }
 
 /** Rough rates used when the ingest scenario did not run first. */
-const DEFAULT_RATES: Record<TargetName, number> = { service: 2_000, naive: 500, raw: 10_000 };
+const DEFAULT_RATES: Record<TargetName, number> = { service: 2_000, naive: 500, raw: 10_000, 'raw-publish': 10_000 };
 
 /**
  * How far in the future the first expiry must be so that every order is

@@ -10,6 +10,7 @@ import { connectBus, deleteStream, publishAll, type PublishSpan } from '../lib/n
 import { orderCreatedData, type BenchOrder } from '../lib/orders';
 import { REPO_ROOT, tsxArgs } from '../lib/paths';
 import { freePort } from '../lib/ports';
+import { profilingArgs } from '../lib/profiling';
 import {
   deletePrefix,
   prefixMemory,
@@ -32,7 +33,10 @@ import type { RestartTimes, Target, TargetOptions } from './target';
 export class BusTarget implements Target {
   readonly firings: FiringLog;
   readonly wire: FiringLog;
+  storedSoFar = 0;
   private children: ManagedChild[] = [];
+  /** How many times the processes were started, to name their profiles. */
+  private starts = 0;
   private closing?: Promise<void>;
 
   private constructor(
@@ -79,7 +83,8 @@ export class BusTarget implements Target {
     await waitFor(
       async () => {
         const s = await this.sizes();
-        return s.delayed + s.waiting + s.active + s.completed + s.failed >= count;
+        this.storedSoFar = s.delayed + s.waiting + s.active + s.completed + s.failed;
+        return this.storedSoFar >= count;
       },
       {
         timeoutMs,
@@ -170,13 +175,19 @@ export class BusTarget implements Target {
       // Several replicas share the durable consumers and the Bull queue, as
       // pods of one Deployment do.
       this.children = [];
+      this.starts++;
       const ready: Promise<number>[] = [];
       for (let i = 0; i < this.settings.replicas; i++) {
         const healthPort = await freePort();
+        const replicaLog = i === 0 ? logFile : logFile.replace(/\.log$/, `-${i + 1}.log`);
         const child = spawnService({
           name: `expiration#${i + 1}`,
           launch: this.settings.serviceLaunch,
-          nodeArgs: this.settings.serviceNodeArgs,
+          nodeArgs: profilingArgs(
+            this.settings.serviceNodeArgs,
+            this.settings.logDir,
+            `${path.basename(replicaLog, '.log')}${this.starts > 1 ? `-start${this.starts}` : ''}`,
+          ),
           env: {
             ...common,
             EVENT_BUS: 'jetstream',
@@ -185,7 +196,7 @@ export class BusTarget implements Target {
             EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
             ...this.settings.serviceEnv,
           },
-          logFile: i === 0 ? logFile : logFile.replace(/\.log$/, `-${i + 1}.log`),
+          logFile: replicaLog,
         });
         this.children.push(child);
         ready.push(waitServiceReady(child, healthPort));

@@ -8,6 +8,7 @@ import { FiringLog } from '../lib/firing-log';
 import type { PublishSpan } from '../lib/nats-tools';
 import type { BenchOrder } from '../lib/orders';
 import { REPO_ROOT, tsxArgs } from '../lib/paths';
+import { profilingArgs } from '../lib/profiling';
 import {
   deletePrefix,
   prefixMemory,
@@ -34,14 +35,57 @@ const BULK_SIZE = 1_000;
 const BULK_IN_FLIGHT = 4;
 
 /**
- * Raw Bull (b): the benchmark adds jobs itself with pipelined `addBulk`, and a
- * child process runs `queue.process` with no NATS at all. The ceiling of any
- * Bull-based expiration service on this machine.
+ * The worker child of a raw target: what it runs, and how the benchmark sees
+ * its jobs fire.
+ */
+export interface RawWorkerPlan {
+  name: 'raw' | 'raw-publish';
+  /** The worker's entry, relative to the repository root. */
+  script: string;
+  /** Variables beyond Redis, the prefix, the concurrency and --raw-env. */
+  env: Record<string, string>;
+  firings: FiringLog;
+  wire?: FiringLog;
+  /** Gets each stdout line of the worker but the ready line. */
+  onLine?: (line: string) => void;
+  /** Release what the plan opened, once the worker has stopped; each step runs even if one before failed. */
+  closeSteps?: Array<() => Promise<unknown>>;
+}
+
+/**
+ * Raw Bull (b): the worker reports each job on stdout when it starts, with no
+ * NATS at all.
+ */
+export function reportingWorker(): RawWorkerPlan {
+  const firings = new FiringLog();
+  return {
+    name: 'raw',
+    script: path.join('bench', 'src', 'raw', 'worker.ts'),
+    env: {},
+    firings,
+    onLine: (line) => {
+      if (line.startsWith('{"o"')) {
+        const { o, t } = JSON.parse(line) as { o: string; t: number };
+        firings.record(o, t);
+      }
+    },
+  };
+}
+
+/**
+ * A raw target: the benchmark adds jobs itself with pipelined `addBulk`, and a
+ * child process runs `queue.process`. With {@link reportingWorker}, raw Bull
+ * (b), the ceiling of any Bull-based expiration service on this machine; with
+ * the publishing worker of raw-publish-target.ts, (c).
  */
 export class RawBullTarget implements Target {
-  readonly name = 'raw' as const;
-  readonly firings = new FiringLog();
+  readonly name: 'raw' | 'raw-publish';
+  readonly firings: FiringLog;
+  readonly wire?: FiringLog;
+  storedSoFar = 0;
   private worker?: ManagedChild;
+  /** How many times the worker was started, to name its profiles. */
+  private starts = 0;
   private readonly submits: Promise<PublishSpan>[] = [];
   private closing?: Promise<void>;
 
@@ -51,18 +95,30 @@ export class RawBullTarget implements Target {
     private readonly redis: Redis,
     private readonly queue: Queue<{ orderId: string }>,
     private readonly shape: JobShape,
-  ) {}
+    private readonly plan: RawWorkerPlan,
+  ) {
+    this.name = plan.name;
+    this.firings = plan.firings;
+    this.wire = plan.wire;
+  }
 
   /**
    * @param settings - the run's settings
    * @param options - label, and whether to start the worker
    * @param shape - which job the producer stores
+   * @param plan - the worker; makes the plan in the target's space
    */
-  static async open(settings: BenchSettings, options: TargetOptions, shape: JobShape = 'raw'): Promise<RawBullTarget> {
+  static async open(
+    settings: BenchSettings,
+    options: TargetOptions,
+    shape: JobShape = 'raw',
+    plan: (space: Space) => Promise<RawWorkerPlan> = async () => reportingWorker(),
+  ): Promise<RawBullTarget> {
     const space = new Space(options.label);
+    const workerPlan = await plan(space);
     const redis = new Redis(settings.redis);
     const queue = new Bull<{ orderId: string }>(QUEUE_NAME, { prefix: space.prefix, redis: settings.redis });
-    const target = new RawBullTarget(settings, space, redis, queue, shape);
+    const target = new RawBullTarget(settings, space, redis, queue, shape, workerPlan);
     try {
       await queue.isReady();
       if (options.worker) await target.restart();
@@ -87,6 +143,7 @@ export class RawBullTarget implements Target {
       for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
         const now = Date.now();
         await this.queue.addBulk(chunk.map((o) => ({ data: { orderId: o.id }, opts: jobOptions(this.shape, o, now) })));
+        this.storedSoFar += chunk.length;
       }
     };
     await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, next));
@@ -127,32 +184,34 @@ export class RawBullTarget implements Target {
 
   async restart(): Promise<RestartTimes> {
     let ready = false;
+    this.starts++;
+    const profileName = `${this.space.id}-worker${this.starts > 1 ? `-start${this.starts}` : ''}`;
     const worker = ManagedChild.spawn({
-      name: 'raw-bull-worker',
+      name: `${this.name} worker`,
       command: process.execPath,
-      args: tsxArgs(path.join('bench', 'src', 'raw', 'worker.ts')),
+      args: [
+        ...profilingArgs(this.settings.rawNodeArgs, this.settings.logDir, profileName),
+        ...tsxArgs(this.plan.script),
+      ],
       cwd: REPO_ROOT,
       env: {
         REDIS_HOST: this.settings.redis.host,
         REDIS_PORT: String(this.settings.redis.port),
         QUEUE_PREFIX: this.space.prefix,
         CONCURRENCY: String(this.settings.concurrency),
+        ...this.plan.env,
         ...this.settings.rawEnv,
       },
       onLine: (line) => {
-        if (line.startsWith('{"o"')) {
-          const { o, t } = JSON.parse(line) as { o: string; t: number };
-          this.firings.record(o, t);
-        } else if (line.includes('"msg":"ready"')) {
-          ready = true;
-        }
+        if (line.includes('"msg":"ready"')) ready = true;
+        else this.plan.onLine?.(line);
       },
     });
     this.worker = worker;
     await waitFor(() => ready, {
       timeoutMs: 60_000,
       intervalMs: 20,
-      what: 'the raw Bull worker to be ready',
+      what: `the ${this.name} worker to be ready`,
       giveUpIf: () => (worker.exit ? `it exited with code ${worker.exit.code}\n${worker.stderr}` : undefined),
     });
     return { spawnedAt: worker.spawnedAt, readyAt: Date.now() };
@@ -162,6 +221,7 @@ export class RawBullTarget implements Target {
     this.closing ??= (async () => {
       const steps: Array<() => Promise<unknown>> = [
         async () => this.worker?.stop(),
+        ...(this.plan.closeSteps ?? []),
         () => this.queue.close(),
         () => deletePrefix(this.redis, this.space.prefix),
         () => this.redis.quit(),

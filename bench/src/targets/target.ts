@@ -12,14 +12,14 @@ export interface RestartTimes {
 
 /**
  * One implementation under test in its own space (Bull prefix, stream, subject
- * prefix): the real service, the naive baseline, or raw Bull. Scenarios drive
- * all three through this one face.
+ * prefix): the real service, the naive baseline, raw Bull, or raw Bull +
+ * publish. Scenarios drive all four through this one face.
  */
 export interface Target {
   readonly name: TargetName;
   /**
    * Hands orders to the implementation: order:created events on NATS for the
-   * service and the baseline, pipelined `addBulk` for raw Bull.
+   * service and the baseline, pipelined `addBulk` for the raw targets.
    *
    * @returns when the hand-over started and ended (the last ack or reply)
    */
@@ -30,6 +30,11 @@ export interface Target {
    * @returns epoch milliseconds when they were
    */
   waitStored(count: number, timeoutMs: number): Promise<number>;
+  /**
+   * Jobs stored so far, as last counted: by `waitStored` for the service and
+   * the baseline, by the adds for the raw targets. For progress lines only.
+   */
+  readonly storedSoFar: number;
   /** The sizes of the queue's states in Redis. */
   sizes(): Promise<QueueSizes>;
   /** The Redis memory of every key of this target's queue. */
@@ -38,15 +43,16 @@ export interface Target {
   sampleJob(): Promise<JobHashSample | undefined>;
   /**
    * Expirations as a downstream consumer sees them: the JetStream subscriber
-   * for the service and the baseline, the worker's report for raw Bull.
+   * for the service, the baseline and raw Bull + publish, the worker's report
+   * for raw Bull.
    */
   readonly firings: FiringLog;
   /** Every publish that reached NATS, duplicates dropped by JetStream included; absent for raw Bull. */
   readonly wire?: FiringLog;
   /**
    * CPU milliseconds used so far by the process that does the work: the
-   * service or the baseline; for raw Bull the worker if it runs, else the
-   * benchmark process itself (which is then the producer).
+   * service or the baseline; for the raw targets the worker if it runs, else
+   * the benchmark process itself (which is then the producer).
    */
   cpuMs(): number | null;
   /** CPU milliseconds the Redis server has used so far. */
@@ -64,8 +70,8 @@ export interface TargetOptions {
   /** Names the space, e.g. `ingest-service`. */
   label: string;
   /**
-   * Whether expirations fire. Off for ingest and capacity: the raw Bull target
-   * then starts no worker (the service and the baseline always process).
+   * Whether expirations fire. Off for ingest and capacity: the raw targets
+   * then start no worker (the service and the baseline always process).
    */
   worker: boolean;
 }
