@@ -199,20 +199,62 @@ describe('scheduleExpirations', () => {
     expect(job?.opts.delay).toBeGreaterThan(1_000);
   });
 
-  it('refuses, before touching Redis, a batch with an order id that is not an event id or a date that is not a date', async () => {
+  it('rejects an order id that is not an event id or a date that is not a date on its own, and stores the rest of the batch', async () => {
     const expirations = newQueue();
-    const addBulk = jest.spyOn(expirations.queue, 'addBulk');
-    const [ok] = requests(1);
+    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    const [ok, ok2] = requests(2);
+    const badId = { orderId: 'o1:lock', expiresAt: inMs(0) };
+    const badDate = { orderId: newOrderId(), expiresAt: new Date('tomorrow') };
 
-    await expect(expirations.scheduleExpirations([ok, { orderId: 'o1:lock', expiresAt: inMs(0) }])).rejects.toThrow(
-      RangeError,
+    const results = await expirations.scheduleExpirations([badId, ok, badDate, ok2]);
+
+    expect(results).toEqual([
+      { outcome: 'rejected', error: expect.any(RangeError) },
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+      {
+        outcome: 'rejected',
+        error: expect.objectContaining({ message: expect.stringMatching(/expiresAt is not a valid date/) }),
+      },
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+    ]);
+    expect(await jobsPerOrder(expirations, [ok.orderId, ok2.orderId, badDate.orderId])).toEqual([1, 1, 0]);
+    expect(pipeline).toHaveBeenCalledTimes(1);
+  });
+
+  it('when every request of a batch is impossible, answers each as rejected without touching Redis', async () => {
+    const expirations = newQueue();
+    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+
+    const results = await expirations.scheduleExpirations([{ orderId: 'wait:lock', expiresAt: inMs(0) }]);
+
+    expect(results.map((r) => r.outcome)).toEqual(['rejected']);
+    expect(pipeline).not.toHaveBeenCalled();
+  });
+
+  it('refuses a single impossible order by throwing its RangeError', async () => {
+    const expirations = newQueue();
+
+    await expect(expirations.scheduleExpiration('o1:lock', inMs(0))).rejects.toThrow(RangeError);
+  });
+
+  it("stores each order's correlation id in its job's data, and leaves out one that is not a usable id", async () => {
+    const expirations = newQueue();
+    const [withId, withoutId, withBadId] = requests(3);
+
+    await expirations.scheduleExpirations([
+      { ...withId, correlationId: 'req-7f3a' },
+      withoutId,
+      { ...withBadId, correlationId: 'two words' },
+    ]);
+
+    const jobs = await Promise.all(
+      [withId, withoutId, withBadId].map((r) => expirations.queue.getJob(expirationJobId(r.orderId))),
     );
-    await expect(
-      expirations.scheduleExpirations([{ orderId: newOrderId(), expiresAt: new Date('tomorrow') }]),
-    ).rejects.toThrow(/expiresAt is not a valid date/);
-
-    expect(addBulk).not.toHaveBeenCalled();
-    expect(await expirations.queue.getJob(expirationJobId(ok.orderId))).toBeNull();
+    expect(jobs.map((job) => job?.data)).toEqual([
+      { orderId: withId.orderId, correlationId: 'req-7f3a' },
+      { orderId: withoutId.orderId },
+      { orderId: withBadId.orderId },
+    ]);
   });
 
   it('when Bull leaves one job of the batch without an id (a failed command in its MULTI), fails the batch', async () => {
