@@ -2,6 +2,7 @@ import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 import { isCorrelationId, isEventId } from '@grider-ms-tickets/common';
 import type { Cancellations } from './cancellations';
+import { OrderChecks } from './order-checks';
 import { jobOptionsFor, type ExpirationJobData, type ExpirationJobPlacement } from './expiration-job';
 import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
 
@@ -43,25 +44,27 @@ export interface ExpirationSchedulerOptions {
   queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'>;
   /** The general Redis connection, for the checks. */
   client: Redis;
-  cancellations: Pick<Cancellations, 'queueCheck'>;
+  /** The registry of cancelled orders, whose sorted set the checks read. */
+  cancellations: Pick<Cancellations, 'key'>;
 }
 
 /**
  * Stores the delayed jobs of new orders, a batch at a time, with two round
- * trips per batch whatever its size: one pipeline that checks every order for
+ * trips per batch whatever its size: one script that checks every order for
  * a recorded cancellation and an existing job (under `order:<orderId>`, and
- * under the bare order id as an earlier version named it), then one
- * `addBulk`, a MULTI/EXEC of Bull's add script, for the new ones (a plain
- * `add` when there is only one).
+ * under the bare order id as an earlier version named it; see
+ * `OrderChecks`), then one `addBulk`, a MULTI/EXEC of Bull's add script, for
+ * the new ones (a plain `add` when there is only one).
  *
  * Failures and retries: a request that is impossible in itself (an id that is
  * not an event id, a date that is not a date) is answered `rejected` on its
  * own, and the rest of the batch is stored. If either round trip fails, the
- * whole call throws and the caller redelivers the whole batch. Nothing is left half-stored in a way
- * a retry would double: the MULTI/EXEC stores all of the batch's jobs or none,
- * and if it ran but its reply was lost, the retry finds the jobs in its checks
- * and reports them as duplicates; Bull's add script also returns early for a
- * job id that exists, so even two instances racing on one order store one job.
+ * whole call throws and the caller redelivers the whole batch. Nothing is left
+ * half-stored in a way a retry would double: the MULTI/EXEC stores all of the
+ * batch's jobs or none, and if it ran but its reply was lost, the retry finds
+ * the jobs in its checks and reports them as duplicates; Bull's add script
+ * also returns early for a job id that exists, so even two instances racing
+ * on one order store one job.
  *
  * A cancellation that lands between the checks and the add does not stop the
  * job from being stored; it stops the expiration: the processor reads the
@@ -71,8 +74,12 @@ export class ExpirationScheduler {
   /** The batch being stored for each order, so that a later one waits for it. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
+  private readonly checks: OrderChecks;
+
   /** @param options - queue, Redis and the cancellation registry */
-  constructor(private readonly options: ExpirationSchedulerOptions) {}
+  constructor(private readonly options: ExpirationSchedulerOptions) {
+    this.checks = new OrderChecks(options.client, options.cancellations.key);
+  }
 
   /**
    * Schedules one order: a batch of one.
@@ -135,31 +142,24 @@ export class ExpirationScheduler {
   }
 
   private async store(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
-    const { queue, client, cancellations } = this.options;
-    const checks = client.pipeline();
-    const repliesPerOrder = requests.map(({ orderId }) => {
-      cancellations.queueCheck(checks, orderId);
-      checks.exists(queue.toKey(expirationJobId(orderId)));
-      const legacyJobId = legacyExpirationJobId(orderId);
-      if (legacyJobId === undefined) return 2;
-      checks.exists(queue.toKey(legacyJobId));
-      return 3;
-    });
-    const replies = await checks.exec();
-    if (!replies) throw new Error('redis discarded the pipeline');
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
-
+    const { queue } = this.options;
+    const found = await this.checks.check(
+      requests.map(({ orderId }) => {
+        const legacyJobId = legacyExpirationJobId(orderId);
+        return {
+          orderId,
+          jobKey: queue.toKey(expirationJobId(orderId)),
+          legacyJobKey: legacyJobId === undefined ? undefined : queue.toKey(legacyJobId),
+        };
+      }),
+    );
     const results = new Map<string, ScheduleResult>();
     const jobs: Array<{ data: ExpirationJobData; opts: ExpirationJobPlacement }> = [];
     const now = Date.now();
-    let next = 0;
     requests.forEach(({ orderId, expiresAt, correlationId }, i) => {
-      const [cancelledAt, ...exists] = replies.slice(next, next + repliesPerOrder[i]).map(([, reply]) => reply);
-      next += repliesPerOrder[i];
-      if (cancelledAt !== null) {
+      if (found[i] === 'cancelled') {
         results.set(orderId, { outcome: 'cancelled' });
-      } else if (exists.includes(1)) {
+      } else if (found[i] === 'exists') {
         results.set(orderId, { outcome: 'duplicate' });
       } else {
         const opts = jobOptionsFor(orderId, expiresAt, now);

@@ -73,17 +73,23 @@ afterEach(async () => {
 });
 
 describe('scheduleExpirations', () => {
-  it('stores a batch of 100 orders with one pipelined check and one addBulk, each delayed until its expiresAt', async () => {
+  it('stores a batch of 100 orders with one check command and one addBulk, each delayed until its expiresAt', async () => {
     const expirations = newQueue();
+    await expirations.ping();
     const batch = requests(100).map((r, i) => ({ ...r, expiresAt: inMs(60_000 + i) }));
-    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    const sent = jest.spyOn(expirations.redis, 'sendCommand');
     const addBulk = jest.spyOn(expirations.queue, 'addBulk');
 
     const results = await expirations.scheduleExpirations(batch);
 
+    const commands = sent.mock.calls.map(([command]) => command.name);
     expect(results.every((r) => r.outcome === 'scheduled')).toBe(true);
-    expect(pipeline).toHaveBeenCalledTimes(1);
     expect(addBulk).toHaveBeenCalledTimes(1);
+    // The check script, then one MULTI of Bull's add script per job.
+    expect(commands.filter((name) => name === 'multi')).toHaveLength(1);
+    expect(commands.filter((name) => /^eval/.test(name))).toHaveLength(1 + 100);
+    expect(commands).not.toContain('zscore');
+    expect(commands).not.toContain('exists');
     const jobs = await Promise.all(batch.map((r) => expirations.queue.getJob(expirationJobId(r.orderId))));
     expect(jobs.map((job) => (job ? job.timestamp + (job.opts.delay ?? 0) : null))).toEqual(
       batch.map((r) => r.expiresAt.getTime()),
@@ -91,7 +97,7 @@ describe('scheduleExpirations', () => {
     expect(await expirations.queue.getDelayedCount()).toBe(100);
   });
 
-  it('stores a single new order with one pipelined check and one add, without a MULTI', async () => {
+  it('stores a single new order with one check and one add, without a MULTI', async () => {
     const expirations = newQueue();
     const [r] = requests(1);
     const multi = jest.spyOn(expirations.redis, 'multi');
@@ -201,7 +207,7 @@ describe('scheduleExpirations', () => {
 
   it('rejects an order id that is not an event id or a date that is not a date on its own, and stores the rest of the batch', async () => {
     const expirations = newQueue();
-    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    const addBulk = jest.spyOn(expirations.queue, 'addBulk');
     const [ok, ok2] = requests(2);
     const badId = { orderId: 'o1:lock', expiresAt: inMs(0) };
     const badDate = { orderId: newOrderId(), expiresAt: new Date('tomorrow') };
@@ -218,17 +224,18 @@ describe('scheduleExpirations', () => {
       { outcome: 'scheduled', delayMs: expect.any(Number) },
     ]);
     expect(await jobsPerOrder(expirations, [ok.orderId, ok2.orderId, badDate.orderId])).toEqual([1, 1, 0]);
-    expect(pipeline).toHaveBeenCalledTimes(1);
+    expect(addBulk).toHaveBeenCalledTimes(1);
   });
 
   it('when every request of a batch is impossible, answers each as rejected without touching Redis', async () => {
     const expirations = newQueue();
-    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    await expirations.ping();
+    const sent = jest.spyOn(expirations.redis, 'sendCommand');
 
     const results = await expirations.scheduleExpirations([{ orderId: 'wait:lock', expiresAt: inMs(0) }]);
 
     expect(results.map((r) => r.outcome)).toEqual(['rejected']);
-    expect(pipeline).not.toHaveBeenCalled();
+    expect(sent).not.toHaveBeenCalled();
   });
 
   it('refuses a single impossible order by throwing its RangeError', async () => {
