@@ -159,50 +159,50 @@ export class OrderCreatedListener extends BatchListener<OrderCreatedEvent> {
       );
       throw err;
     }
-    results.forEach((result, i) => this.record(items[i], requests[i], result));
-  }
-
-  /** Counts and logs what was done with one order, and gives back one the scheduler refused. */
-  private record(
-    item: BatchItem<OrderCreatedEvent>,
-    request: { orderId: string; correlationId?: string },
-    result: ScheduleResult,
-  ): void {
-    const { orderId, correlationId } = request;
-    switch (result.outcome) {
-      case 'scheduled':
-        this.metrics.jobsScheduled.inc();
-        this.summary.tally().scheduled++;
-        this.logger.debug(
-          { orderId, correlationId, expiresAt: item.data.expiresAt, delayMs: result.delayMs },
-          'expiration scheduled',
-        );
-        break;
-      case 'duplicate':
-        this.metrics.duplicatesIgnored.inc();
-        this.summary.tally().duplicates++;
-        // At info, unlike the ordinary case: a duplicate is a redelivery or a
-        // copy, rare in a healthy system, and each one is worth finding.
-        this.logger.info(
-          { orderId, correlationId, deliveries: item.msg.getDeliveryCount() },
-          'order already has an expiration; duplicate ignored',
-        );
-        break;
-      case 'cancelled':
-        this.metrics.cancelled.inc();
-        this.summary.tally().alreadyCancelled++;
-        this.logger.debug({ orderId, correlationId }, 'order was already cancelled; no expiration scheduled');
-        break;
-      case 'rejected':
-        // Given back alone; on its last allowed delivery it is dead-lettered
-        // with this reason, so it leaves a trace an operator can replay.
-        this.logger.warn(
-          { orderId, correlationId, err: result.error.message },
-          'order:created refused by the scheduler; given back',
-        );
-        item.fail(result.error);
-        break;
-    }
+    const counts = { scheduled: 0, duplicates: 0, alreadyCancelled: 0 };
+    results.forEach((result, i) => {
+      const { orderId, correlationId } = requests[i];
+      switch (result.outcome) {
+        case 'scheduled':
+          counts.scheduled++;
+          this.logger.debug(
+            { orderId, correlationId, expiresAt: items[i].data.expiresAt, delayMs: result.delayMs },
+            'expiration scheduled',
+          );
+          break;
+        case 'duplicate':
+          counts.duplicates++;
+          // At info, unlike the ordinary case: a duplicate is a redelivery or a
+          // copy, rare in a healthy system, and each one is worth finding.
+          this.logger.info(
+            { orderId, correlationId, deliveries: items[i].msg.getDeliveryCount() },
+            'order already has an expiration; duplicate ignored',
+          );
+          break;
+        case 'cancelled':
+          counts.alreadyCancelled++;
+          this.logger.debug({ orderId, correlationId }, 'order was already cancelled; no expiration scheduled');
+          break;
+        case 'rejected':
+          // Given back alone; on its last allowed delivery it is dead-lettered
+          // with this reason, so it leaves a trace an operator can replay.
+          this.logger.warn(
+            { orderId, correlationId, err: result.error.message },
+            'order:created refused by the scheduler; given back',
+          );
+          items[i].fail(result.error);
+          break;
+      }
+    });
+    // Counted once per batch rather than once per order: a batch is up to 500.
+    this.metrics.jobsScheduled.inc(counts.scheduled);
+    this.metrics.duplicatesIgnored.inc(counts.duplicates);
+    this.metrics.cancelled.inc(counts.alreadyCancelled);
+    if (counts.scheduled + counts.duplicates + counts.alreadyCancelled === 0) return;
+    const tally = this.summary.tally();
+    tally.scheduled += counts.scheduled;
+    tally.duplicates += counts.duplicates;
+    tally.alreadyCancelled += counts.alreadyCancelled;
   }
 
   protected override onInvalidMessage(reason: string, msg: EventMessage): void {
