@@ -309,7 +309,8 @@ describe('scheduleExpirations when the order is cancelled between the checks and
     );
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(cancelledOrder.orderId));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the cancelled order job to complete');
     await waitFor(
       () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,

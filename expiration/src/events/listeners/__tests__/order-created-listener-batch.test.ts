@@ -172,7 +172,8 @@ describe('OrderCreatedListener, a batch at a time', () => {
     const messages = await bus.deliverAll(listener({ expirations: scheduler }), [doomed, control]);
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(doomed.id));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the cancelled order job to complete');
     await waitFor(
       () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,
