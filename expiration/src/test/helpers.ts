@@ -10,6 +10,7 @@ import {
   Listener,
   OrderStatus,
   Subjects,
+  correlationIdOf,
   createLogger,
   type EventMessage,
   type ExpirationCompleteEvent,
@@ -175,6 +176,8 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
   readonly queueGroupName = uniqueName('collector');
   /** Arrival times by order id; an order that expired twice has two. */
   readonly arrivals = new Map<string, number[]>();
+  /** The correlation id of each order's last expiration:complete, when it had one. */
+  readonly correlationIds = new Map<string, string | undefined>();
 
   constructor(bus: JetStreamBus) {
     super(bus, { logger: testLogger() });
@@ -184,6 +187,7 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
     const times = this.arrivals.get(data.orderId) ?? [];
     times.push(Date.now());
     this.arrivals.set(data.orderId, times);
+    this.correlationIds.set(data.orderId, correlationIdOf(msg));
     msg.ack();
   }
 
