@@ -4,8 +4,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const QUEUE_STATES = ['delayed', 'waiting', 'active', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
-/** Reads the current size of each queue state; called on every scrape. */
-export type QueueCountsReader = () => Promise<Record<QueueState, number>>;
+/** The window of {@link ExpirationMetrics}' `expiration_due_next_minute`. */
+export const DUE_WINDOW_MS = 60_000;
+
+/** What the gauges read from the queue and its Redis on every scrape. */
+export interface QueueReadings {
+  /** The size of each queue state. */
+  counts(): Promise<Record<QueueState, number>>;
+  /** How many delayed jobs fall due from now until `withinMs` from now. */
+  dueWithin(withinMs: number): Promise<number>;
+  /** Redis's `used_memory` and `maxmemory` (0: no limit), in bytes. */
+  redisMemory(): Promise<{ usedBytes: number; maxBytes: number }>;
+}
 
 /**
  * The Prometheus metrics of the expiration service. Each instance has its own
@@ -79,24 +89,45 @@ export class ExpirationMetrics {
     registers: [this.registry],
   });
 
+  // The gauges below read Redis on each scrape. When Redis is unreachable they
+  // keep their last values rather than fail the whole scrape; /readyz reports
+  // the outage.
+
   private readonly queueJobs = new Gauge({
     name: 'expiration_queue_jobs',
     help: 'Jobs in the order:expiration queue, by state.',
     labelNames: ['state'] as const,
     registers: [this.registry],
-    collect: async () => {
-      if (!this.readCounts) return;
-      try {
-        const counts = await this.readCounts();
+    collect: () =>
+      this.read(async (source) => {
+        const counts = await source.counts();
         for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state]);
-      } catch {
-        // Redis is unreachable: keep the last values rather than fail the whole
-        // scrape; /readyz reports the outage.
-      }
-    },
+      }),
   });
 
-  private readCounts?: QueueCountsReader;
+  private readonly dueNextMinute: Gauge = new Gauge({
+    name: 'expiration_due_next_minute',
+    help: 'Delayed expiration jobs that fall due within the next 60 seconds.',
+    registers: [this.registry],
+    collect: () => this.read(async (source) => this.dueNextMinute.set(await source.dueWithin(DUE_WINDOW_MS))),
+  });
+
+  private readonly redisUsedMemory: Gauge = new Gauge({
+    name: 'expiration_redis_used_memory_bytes',
+    help: 'Memory Redis has allocated for its data (INFO memory used_memory).',
+    registers: [this.registry],
+    collect: () => this.read(async () => this.redisUsedMemory.set((await this.redisMemoryOfThisScrape()).usedBytes)),
+  });
+
+  private readonly redisMaxMemory: Gauge = new Gauge({
+    name: 'expiration_redis_maxmemory_bytes',
+    help: 'The maxmemory limit of Redis (INFO memory maxmemory); 0 means no limit.',
+    registers: [this.registry],
+    collect: () => this.read(async () => this.redisMaxMemory.set((await this.redisMemoryOfThisScrape()).maxBytes)),
+  });
+
+  private source?: QueueReadings;
+  private memoryReading?: Promise<{ usedBytes: number; maxBytes: number }>;
 
   /** @param options - `defaultMetrics` adds prom-client's process metrics (CPU, memory, event loop) */
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -104,11 +135,34 @@ export class ExpirationMetrics {
   }
 
   /**
-   * Sets where the queue gauges read from on each scrape.
+   * Sets where the queue and Redis gauges read from on each scrape.
    *
-   * @param reader - returns the current counts
+   * @param source - the queue's readings, such as the `ExpirationQueue`
    */
-  trackQueue(reader: QueueCountsReader): void {
-    this.readCounts = reader;
+  trackQueue(source: QueueReadings): void {
+    this.source = source;
+  }
+
+  /** Runs one gauge's reading, if there is a source; a failed reading leaves the gauge as it was. */
+  private async read(update: (source: QueueReadings) => Promise<void>): Promise<void> {
+    if (!this.source) return;
+    try {
+      await update(this.source);
+    } catch {
+      // See above: the last value stays.
+    }
+  }
+
+  /**
+   * One `INFO memory` for both memory gauges: prom-client collects every
+   * metric of a scrape at once, so the second finds the first's reading in
+   * flight and shares it.
+   */
+  private redisMemoryOfThisScrape(): Promise<{ usedBytes: number; maxBytes: number }> {
+    const source = this.source as QueueReadings;
+    this.memoryReading ??= source.redisMemory().finally(() => {
+      this.memoryReading = undefined;
+    });
+    return this.memoryReading;
   }
 }

@@ -110,7 +110,7 @@ export async function startExpirationService(
     // The last summaries, once the listeners and the worker have stopped.
     steps.push({ name: 'log summaries', run: () => [ingest, firing].forEach((summary) => summary.flush()) });
     await withTimeout(queue.ping(), REDIS_STARTUP_TIMEOUT_MS, 'Redis did not answer PING');
-    metrics.trackQueue(() => queue.counts());
+    metrics.trackQueue(queue);
     logger.info({ host: config.redis.host, port: config.redis.port }, 'redis connected');
 
     const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
@@ -148,6 +148,7 @@ export async function startExpirationService(
       metrics,
       summary: ingest,
       logger: listenerLogger,
+      redisCommandTimeoutMs: config.redis.commandTimeoutMs,
       maxDeliveries: config.eventBus.maxDeliveries,
       service: 'expiration',
     };

@@ -9,7 +9,11 @@ describe('the HTTP app', () => {
     liveness?: Record<string, () => boolean>,
   ) {
     const metrics = new ExpirationMetrics();
-    metrics.trackQueue(async () => ({ delayed: 3, waiting: 2, active: 1, failed: 0 }));
+    metrics.trackQueue({
+      counts: async () => ({ delayed: 3, waiting: 2, active: 1, failed: 0 }),
+      dueWithin: async () => 7,
+      redisMemory: async () => ({ usedBytes: 1_048_576, maxBytes: 0 }),
+    });
     metrics.jobsScheduled.inc(4);
     metrics.deadLetters.inc({ subject: 'order:created' });
     return createApp({ checks, liveness, registry: metrics.registry, logger: testLogger() });
@@ -51,7 +55,7 @@ describe('the HTTP app', () => {
     expect(res.body.checks.redis).toBe('failing');
   });
 
-  it('GET /metrics serves the counters, queue sizes and lateness histogram in Prometheus format', async () => {
+  it('GET /metrics serves the counters, queue sizes, Redis memory and lateness histogram in Prometheus format', async () => {
     const res = await request(app({ redis: () => true, nats: () => true })).get('/metrics');
 
     expect(res.status).toBe(200);
@@ -69,5 +73,8 @@ describe('the HTTP app', () => {
     expect(res.text).toContain('expiration_queue_jobs{state="delayed"} 3');
     expect(res.text).toContain('expiration_queue_jobs{state="waiting"} 2');
     expect(res.text).toContain('expiration_queue_jobs{state="active"} 1');
+    expect(res.text).toContain('expiration_due_next_minute 7');
+    expect(res.text).toContain('expiration_redis_used_memory_bytes 1048576');
+    expect(res.text).toContain('expiration_redis_maxmemory_bytes 0');
   });
 });

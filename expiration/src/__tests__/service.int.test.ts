@@ -96,6 +96,15 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     expect(collector.count(order.id)).toBe(0);
   });
 
+  it('sends the correlation id of order:created on the header of its expiration:complete', async () => {
+    const order = orderCreated(inMs(500));
+
+    await new OrderCreatedPublisher(bus).publish(order, { correlationId: 'req-service-1' });
+    await collector.waitForAll([order.id]);
+
+    expect(collector.correlationIds.get(order.id)).toBe('req-service-1');
+  });
+
   it('counts what it did on /metrics', async () => {
     const res = await fetch(url('/metrics'));
     const text = await res.text();
@@ -105,6 +114,9 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     expect(text).toMatch(/^expiration_duplicates_ignored_total [1-9]/m);
     expect(text).toMatch(/^expiration_published_total [1-9]/m);
     expect(text).toMatch(/^expiration_lateness_seconds_count [1-9]/m);
+    expect(text).toMatch(/^expiration_due_next_minute \d+$/m);
+    expect(text).toMatch(/^expiration_redis_used_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^expiration_redis_maxmemory_bytes \d+$/m);
   });
 
   it('shuts down once, closing everything, even when asked twice', async () => {

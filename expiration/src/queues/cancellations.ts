@@ -1,6 +1,5 @@
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
 import type { ExpirationJob, ExpirationJobData } from './expiration-job';
 import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
 
@@ -25,7 +24,8 @@ const CANCEL_RESULTS_BY_WEIGHT: readonly CancelResult[] = ['active', 'already-ex
  * The registry of cancelled orders, and the removal of their pending jobs.
  *
  * A cancellation is recorded before anything else, and is read at both ends:
- * the scheduler stores no job for a cancelled order, and the processor
+ * the scheduler stores no job for a cancelled order (its checks read
+ * {@link Cancellations.key}), and the processor
  * publishes nothing for one, so a job stored or running while the order was
  * being cancelled still stays silent. Cancellations live in one sorted set
  * `<prefix>:order:expiration:cancelled`, scored by time and trimmed to the
@@ -48,17 +48,6 @@ export class Cancellations {
   ) {
     this.key = queue.toKey('cancelled');
     this.retentionMs = retentionSeconds * 1000;
-  }
-
-  /**
-   * Adds the check of one order to a pipeline: its reply is the time of the
-   * cancellation, or null when the order was not cancelled.
-   *
-   * @param pipeline - the pipeline the caller will run
-   * @param orderId - the order
-   */
-  queueCheck(pipeline: ChainableCommander, orderId: string): void {
-    pipeline.zscore(this.key, orderId);
   }
 
   /** Whether an order was cancelled within the retention window. */

@@ -1,4 +1,5 @@
 import type { Job, JobOptions } from 'bull';
+import { isCorrelationId } from '@grider-ms-tickets/common';
 import { expirationJobId } from './expiration-job-id';
 
 /**
@@ -8,6 +9,13 @@ import { expirationJobId } from './expiration-job-id';
  */
 export interface ExpirationJobData {
   orderId: string;
+  /**
+   * The id of the request that created the order (the `Ticketing-Correlation-Id`
+   * header of its order:created), when it had one: logged with the job and
+   * sent with its expiration:complete. At most 128 characters, so a job stays
+   * small (jobs of earlier versions have none).
+   */
+  correlationId?: string;
 }
 
 /** A job of the `order:expiration` queue. */
@@ -29,7 +37,7 @@ export type ExpirationJobPlacement = JobOptions & { jobId: string; delay: number
  * reservation that has already ended, the delay is 0 and the timestamp is
  * moved back to `expiresAt`, so the sum is still the moment the order expired.
  * That way the processor learns when the job was due from the job alone (to
- * measure lateness), and the payload stays `{orderId}`.
+ * measure lateness), and the payload stays `{orderId, correlationId?}`.
  *
  * @param orderId - the order
  * @param expiresAt - when its reservation ends
@@ -51,4 +59,17 @@ export function jobOptionsFor(orderId: string, expiresAt: Date, now: number): Ex
  */
 export function dueAtOf(job: Pick<Job, 'timestamp' | 'opts'>): number {
   return job.timestamp + (job.opts.delay ?? 0);
+}
+
+/**
+ * The correlation id a job carries, when it is a usable one. The job data
+ * comes from Redis, where an earlier version or another writer may have left
+ * anything, so it is checked before it is logged or published.
+ *
+ * @param job - a job of the queue
+ * @returns the id, or undefined
+ */
+export function correlationIdOfJob(job: Pick<Job<Partial<ExpirationJobData>>, 'data'>): string | undefined {
+  const correlationId: unknown = job.data?.correlationId;
+  return isCorrelationId(correlationId) ? correlationId : undefined;
 }

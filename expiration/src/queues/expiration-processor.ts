@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isEventId, type Publisher, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../metrics';
 import { PeriodicSummary } from '../periodic-summary';
-import { dueAtOf, type ExpirationJob } from './expiration-job';
+import { correlationIdOfJob, dueAtOf, type ExpirationJob } from './expiration-job';
 import type { ExpirationQueue } from './expiration-queue';
 import type { ExpirationJobOptions } from './job-options';
 
@@ -56,7 +56,8 @@ export function firingSummary(logger: Logger): PeriodicSummary<FiringTally> {
 /**
  * Makes the job handler. Per job it does only what it must: check that the
  * order was not cancelled (one ZSCORE), publish expiration:complete {orderId}
- * and wait for NATS's ack, so the job completes only then. A failed publish
+ * (with the job's correlation id in its header) and wait for NATS's ack, so
+ * the job completes only then. A failed publish
  * throws, and Bull retries the job with the queue's backoff. Everything else is
  * built once, here; the line per job is at debug level, and a summary is
  * written at info once a second.
@@ -80,21 +81,29 @@ export function createExpirationProcessor(
       logger.error({ jobId: job.id, data: job.data }, 'bad expiration job dropped: no valid orderId');
       return 'invalid';
     }
+    const correlationId = correlationIdOfJob(job);
     if (await expirations.isCancelled(orderId)) {
       metrics.cancelled.inc();
       summary.tally().cancelled++;
-      logger.debug({ orderId }, 'order was cancelled; expiration not published');
+      logger.debug({ orderId, correlationId }, 'order was cancelled; expiration not published');
       return 'cancelled';
     }
     const attempt = job.attemptsMade + 1;
     try {
-      await publisher.publish({ orderId });
+      await publisher.publish({ orderId }, { correlationId });
     } catch (err) {
       metrics.publishFailures.inc();
       const attempts = job.opts.attempts ?? 1;
       const retrying = attempt < attempts;
       logger.warn(
-        { orderId, err, attempt, attempts, retryInMs: retrying ? jobOptions.retryDelay(attempt) : undefined },
+        {
+          orderId,
+          correlationId,
+          err,
+          attempt,
+          attempts,
+          retryInMs: retrying ? jobOptions.retryDelay(attempt) : undefined,
+        },
         retrying
           ? 'publishing expiration:complete failed; will retry'
           : 'publishing expiration:complete failed; no tries left',
@@ -107,7 +116,7 @@ export function createExpirationProcessor(
     const tally = summary.tally();
     tally.published++;
     tally.maxLatenessMs = Math.max(tally.maxLatenessMs, latenessMs);
-    logger.debug({ orderId, attempt, latenessMs }, 'expiration:complete published');
+    logger.debug({ orderId, correlationId, attempt, latenessMs }, 'expiration:complete published');
     return 'published';
   };
 }

@@ -3,14 +3,16 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { QueueState } from '../metrics';
 import { Cancellations, type CancelResult } from './cancellations';
-import type { ExpirationJob, ExpirationJobData } from './expiration-job';
+import { correlationIdOfJob, type ExpirationJob, type ExpirationJobData } from './expiration-job';
 import { FailedJobReviver } from './failed-job-reviver';
 import { ExpirationJobOptions, type ExpirationJobOptionsSettings } from './job-options';
+import { countDelayedDueBetween, readRedisMemory, type RedisMemory } from './queue-readings';
 import { RedisConnections, whenReady, type RedisConnectionOptions } from './redis-connections';
 import { ExpirationScheduler, type ExpirationRequest, type ScheduleResult } from './scheduler';
 
 export type { CancelResult } from './cancellations';
 export type { ExpirationJobData } from './expiration-job';
+export type { RedisMemory } from './queue-readings';
 export type { ExpirationRequest, ScheduleResult } from './scheduler';
 
 /** The Bull queue's name; its keys are `<prefix>:order:expiration:*` in Redis. */
@@ -99,14 +101,17 @@ export class ExpirationQueue {
     });
     this.queue.on('error', (err: Error) => log.error({ err }, 'queue error'));
     this.queue.on('stalled', (job: ExpirationJob) =>
-      log.warn({ orderId: job.data.orderId }, 'job stalled (its worker died or hung); retrying it'),
+      log.warn(
+        { orderId: job.data.orderId, correlationId: correlationIdOfJob(job) },
+        'job stalled (its worker died or hung); retrying it',
+      ),
     );
     this.queue.on('failed', (job: ExpirationJob, err: Error) => {
       // Bull emits 'failed' for every failed try; only the last one parks the
       // job, as does stalling more than MAX_STALLED_COUNT times.
       if (job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled more than/.test(err.message)) {
         log.error(
-          { orderId: job.data.orderId, attempts: job.attemptsMade, err },
+          { orderId: job.data.orderId, correlationId: correlationIdOfJob(job), attempts: job.attemptsMade, err },
           'expiration attempts exhausted; parked as failed until the next retry sweep',
         );
       }
@@ -121,8 +126,8 @@ export class ExpirationQueue {
   }
 
   /** See {@link ExpirationScheduler.scheduleExpiration}. */
-  scheduleExpiration(orderId: string, expiresAt: Date): Promise<ScheduleResult> {
-    return this.scheduler.scheduleExpiration(orderId, expiresAt);
+  scheduleExpiration(orderId: string, expiresAt: Date, correlationId?: string): Promise<ScheduleResult> {
+    return this.scheduler.scheduleExpiration(orderId, expiresAt, correlationId);
   }
 
   /** See {@link ExpirationScheduler.scheduleExpirations}. */
@@ -154,6 +159,23 @@ export class ExpirationQueue {
   async counts(): Promise<Record<QueueState, number>> {
     const c = await this.queue.getJobCounts();
     return { delayed: c.delayed, waiting: c.waiting, active: c.active, failed: c.failed };
+  }
+
+  /**
+   * How many delayed jobs fall due from now until `withinMs` from now. Jobs
+   * already due but not yet moved out of `delayed` by Bull are not counted.
+   *
+   * @param withinMs - the window ahead, in ms
+   * @returns the number of jobs
+   */
+  dueWithin(withinMs: number): Promise<number> {
+    const now = Date.now();
+    return countDelayedDueBetween(this.redis, this.queue.toKey('delayed'), now, now + withinMs);
+  }
+
+  /** Redis's memory use and limit (`INFO memory`); a `maxBytes` of 0 means no limit. */
+  redisMemory(): Promise<RedisMemory> {
+    return readRedisMemory(this.redis);
   }
 
   /** Whether Redis answers a PING. */

@@ -1,7 +1,7 @@
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { ExpirationJobData } from './expiration-job';
+import { correlationIdOfJob, type ExpirationJobData } from './expiration-job';
 
 /**
  * Puts failed jobs back in the queue. A job fails for good only when all its
@@ -37,9 +37,15 @@ export class FailedJobReviver {
         await this.client.hset(this.queue.toKey(String(job.id)), 'attemptsMade', 0);
         await job.retry();
         revived++;
-        this.logger.info({ orderId: job.data.orderId }, 'retrying a failed expiration');
+        this.logger.info(
+          { orderId: job.data.orderId, correlationId: correlationIdOfJob(job) },
+          'retrying a failed expiration',
+        );
       } catch (err) {
-        this.logger.warn({ err, orderId: job.data.orderId }, 'could not retry a failed expiration');
+        this.logger.warn(
+          { err, orderId: job.data.orderId, correlationId: correlationIdOfJob(job) },
+          'could not retry a failed expiration',
+        );
       }
     }
     return revived;

@@ -1,7 +1,8 @@
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import { isEventId } from '@grider-ms-tickets/common';
+import { isCorrelationId, isEventId } from '@grider-ms-tickets/common';
 import type { Cancellations } from './cancellations';
+import { OrderChecks } from './order-checks';
 import { jobOptionsFor, type ExpirationJobData, type ExpirationJobPlacement } from './expiration-job';
 import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
 
@@ -10,6 +11,12 @@ export interface ExpirationRequest {
   orderId: string;
   /** When its reservation ends; a past date fires at once. */
   expiresAt: Date;
+  /**
+   * The id of the request that created the order, stored with its job so that
+   * the expiration is published and logged with it. One that is not a usable
+   * correlation id (see `isCorrelationId`) is left out; the order is still scheduled.
+   */
+  correlationId?: string;
 }
 
 /** What the scheduler did with one order. */
@@ -22,7 +29,14 @@ export type ScheduleResult =
    */
   | { outcome: 'duplicate' }
   /** The order was cancelled before its order:created arrived. */
-  | { outcome: 'cancelled' };
+  | { outcome: 'cancelled' }
+  /**
+   * The request itself is impossible: its order id is not an event id, or its
+   * date is not a date. Nothing was stored or looked up for it, and a retry of
+   * the same request would fail the same way. The others of the batch are not
+   * affected.
+   */
+  | { outcome: 'rejected'; error: RangeError };
 
 /** What an {@link ExpirationScheduler} works with. */
 export interface ExpirationSchedulerOptions {
@@ -30,23 +44,27 @@ export interface ExpirationSchedulerOptions {
   queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'>;
   /** The general Redis connection, for the checks. */
   client: Redis;
-  cancellations: Pick<Cancellations, 'queueCheck'>;
+  /** The registry of cancelled orders, whose sorted set the checks read. */
+  cancellations: Pick<Cancellations, 'key'>;
 }
 
 /**
  * Stores the delayed jobs of new orders, a batch at a time, with two round
- * trips per batch whatever its size: one pipeline that checks every order for
+ * trips per batch whatever its size: one script that checks every order for
  * a recorded cancellation and an existing job (under `order:<orderId>`, and
- * under the bare order id as an earlier version named it), then one
- * `addBulk`, a MULTI/EXEC of Bull's add script, for the new ones (a plain
- * `add` when there is only one).
+ * under the bare order id as an earlier version named it; see
+ * `OrderChecks`), then one `addBulk`, a MULTI/EXEC of Bull's add script, for
+ * the new ones (a plain `add` when there is only one).
  *
- * Failures and retries: if either round trip fails, the whole call throws and
- * the caller redelivers the whole batch. Nothing is left half-stored in a way
- * a retry would double: the MULTI/EXEC stores all of the batch's jobs or none,
- * and if it ran but its reply was lost, the retry finds the jobs in its checks
- * and reports them as duplicates; Bull's add script also returns early for a
- * job id that exists, so even two instances racing on one order store one job.
+ * Failures and retries: a request that is impossible in itself (an id that is
+ * not an event id, a date that is not a date) is answered `rejected` on its
+ * own, and the rest of the batch is stored. If either round trip fails, the
+ * whole call throws and the caller redelivers the whole batch. Nothing is left
+ * half-stored in a way a retry would double: the MULTI/EXEC stores all of the
+ * batch's jobs or none, and if it ran but its reply was lost, the retry finds
+ * the jobs in its checks and reports them as duplicates; Bull's add script
+ * also returns early for a job id that exists, so even two instances racing
+ * on one order store one job.
  *
  * A cancellation that lands between the checks and the add does not stop the
  * job from being stored; it stops the expiration: the processor reads the
@@ -56,46 +74,53 @@ export class ExpirationScheduler {
   /** The batch being stored for each order, so that a later one waits for it. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
+  private readonly checks: OrderChecks;
+
   /** @param options - queue, Redis and the cancellation registry */
-  constructor(private readonly options: ExpirationSchedulerOptions) {}
+  constructor(private readonly options: ExpirationSchedulerOptions) {
+    this.checks = new OrderChecks(options.client, options.cancellations.key);
+  }
 
   /**
    * Schedules one order: a batch of one.
    *
    * @param orderId - the order
    * @param expiresAt - when its reservation ends; a past date fires at once
+   * @param correlationId - the id of the request that created the order, stored with the job
    * @returns what was done
+   * @throws RangeError, before any Redis work, when the order id is not an event id or the date is invalid
+   * @throws the Redis error when a round trip fails
    */
-  async scheduleExpiration(orderId: string, expiresAt: Date): Promise<ScheduleResult> {
-    const [result] = await this.scheduleExpirations([{ orderId, expiresAt }]);
+  async scheduleExpiration(orderId: string, expiresAt: Date, correlationId?: string): Promise<ScheduleResult> {
+    const [result] = await this.scheduleExpirations([{ orderId, expiresAt, correlationId }]);
+    if (result.outcome === 'rejected') throw result.error;
     return result;
   }
 
   /**
    * Creates the job of each order that has none and was not cancelled. An
    * order given twice in one batch is one job; its second copy is a duplicate.
+   * A request that is impossible in itself (see {@link ScheduleResult}'s
+   * `rejected`) is answered as such, without Redis work, and the others go on.
    *
-   * @param requests - the orders, each with its expiresAt
+   * @param requests - the orders, each with its expiresAt and correlation id
    * @returns one result per request, in the same order
-   * @throws RangeError, before any Redis work, when an order id is not an event id or a date is invalid
    * @throws the Redis error when a round trip fails; then the whole batch must be retried
    */
   scheduleExpirations(requests: readonly ExpirationRequest[]): Promise<ScheduleResult[]> {
-    let firsts: Map<string, number>;
-    try {
-      firsts = firstOfEachOrder(requests);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const { firsts, rejected } = sortRequests(requests);
     const orderIds = [...firsts.keys()];
     const unique = [...firsts.values()].map((i) => requests[i]);
-    // Copies of one order:created handled at the same time (the listener runs
-    // many messages at once) would all pass the checks before either had
+    // Copies of one order:created handled at the same time (two batches of
+    // the listener in flight) would all pass the checks before either had
     // added, and all report "scheduled". Waiting for the batch already storing
     // an order lets the later one see its job. Across instances two copies can
     // still race; Bull's add keeps that to one job all the same.
     const before = new Set(orderIds.flatMap((id) => this.inFlight.get(id) ?? []));
-    const stored = before.size === 0 ? this.store(unique) : Promise.allSettled(before).then(() => this.store(unique));
+    let stored: Promise<Map<string, ScheduleResult>>;
+    if (unique.length === 0) stored = Promise.resolve(new Map());
+    else if (before.size === 0) stored = this.store(unique);
+    else stored = Promise.allSettled(before).then(() => this.store(unique));
     const settled = stored.then(
       () => undefined,
       () => undefined,
@@ -105,43 +130,40 @@ export class ExpirationScheduler {
       for (const id of orderIds) if (this.inFlight.get(id) === settled) this.inFlight.delete(id);
     });
     return stored.then((byOrder) =>
-      requests.map((request, i) =>
-        // Only the first copy of an order carries its result.
-        firsts.get(request.orderId) === i ? (byOrder.get(request.orderId) as ScheduleResult) : { outcome: 'duplicate' },
+      requests.map(
+        (request, i): ScheduleResult =>
+          rejected.get(i) ??
+          // Only the first copy of an order carries its result.
+          (firsts.get(request.orderId) === i
+            ? (byOrder.get(request.orderId) as ScheduleResult)
+            : { outcome: 'duplicate' }),
       ),
     );
   }
 
   private async store(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
-    const { queue, client, cancellations } = this.options;
-    const checks = client.pipeline();
-    const repliesPerOrder = requests.map(({ orderId }) => {
-      cancellations.queueCheck(checks, orderId);
-      checks.exists(queue.toKey(expirationJobId(orderId)));
-      const legacyJobId = legacyExpirationJobId(orderId);
-      if (legacyJobId === undefined) return 2;
-      checks.exists(queue.toKey(legacyJobId));
-      return 3;
-    });
-    const replies = await checks.exec();
-    if (!replies) throw new Error('redis discarded the pipeline');
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
-
+    const { queue } = this.options;
+    const found = await this.checks.check(
+      requests.map(({ orderId }) => {
+        const legacyJobId = legacyExpirationJobId(orderId);
+        return {
+          orderId,
+          jobKey: queue.toKey(expirationJobId(orderId)),
+          legacyJobKey: legacyJobId === undefined ? undefined : queue.toKey(legacyJobId),
+        };
+      }),
+    );
     const results = new Map<string, ScheduleResult>();
     const jobs: Array<{ data: ExpirationJobData; opts: ExpirationJobPlacement }> = [];
     const now = Date.now();
-    let next = 0;
-    requests.forEach(({ orderId, expiresAt }, i) => {
-      const [cancelledAt, ...exists] = replies.slice(next, next + repliesPerOrder[i]).map(([, reply]) => reply);
-      next += repliesPerOrder[i];
-      if (cancelledAt !== null) {
+    requests.forEach(({ orderId, expiresAt, correlationId }, i) => {
+      if (found[i] === 'cancelled') {
         results.set(orderId, { outcome: 'cancelled' });
-      } else if (exists.includes(1)) {
+      } else if (found[i] === 'exists') {
         results.set(orderId, { outcome: 'duplicate' });
       } else {
         const opts = jobOptionsFor(orderId, expiresAt, now);
-        jobs.push({ data: { orderId }, opts });
+        jobs.push({ data: jobDataOf(orderId, correlationId), opts });
         results.set(orderId, { outcome: 'scheduled', delayMs: opts.delay });
       }
     });
@@ -176,20 +198,39 @@ async function addAll(
 }
 
 /**
- * The index of each order's first request, keyed by order id, after checking
- * every request: the ids and dates come from validated events, so a bad one is
- * a bug and fails the batch before anything is stored.
+ * Checks every request on its own. The ids and dates come from validated
+ * events, so a bad one is a bug upstream; it is rejected alone, so that the
+ * batch it came in is still stored.
+ *
+ * @returns the index of each order's first valid request, keyed by order id,
+ *   and the result of each rejected request, keyed by its index
  */
-function firstOfEachOrder(requests: readonly ExpirationRequest[]): Map<string, number> {
+function sortRequests(requests: readonly ExpirationRequest[]): {
+  firsts: Map<string, number>;
+  rejected: Map<number, ScheduleResult>;
+} {
   const firsts = new Map<string, number>();
+  const rejected = new Map<number, ScheduleResult>();
   requests.forEach((request, i) => {
-    if (!isEventId(request.orderId)) {
-      throw new RangeError(`request ${i}: the order id ${JSON.stringify(request.orderId)} is not an event id`);
-    }
-    if (!(request.expiresAt instanceof Date) || Number.isNaN(request.expiresAt.getTime())) {
-      throw new RangeError(`request ${i} (order ${request.orderId}): expiresAt is not a valid date`);
-    }
-    if (!firsts.has(request.orderId)) firsts.set(request.orderId, i);
+    const error = requestError(request, i);
+    if (error) rejected.set(i, { outcome: 'rejected', error });
+    else if (!firsts.has(request.orderId)) firsts.set(request.orderId, i);
   });
-  return firsts;
+  return { firsts, rejected };
+}
+
+/** What makes a request impossible, if anything. */
+function requestError(request: ExpirationRequest, i: number): RangeError | undefined {
+  if (!isEventId(request.orderId)) {
+    return new RangeError(`request ${i}: the order id ${JSON.stringify(request.orderId)} is not an event id`);
+  }
+  if (!(request.expiresAt instanceof Date) || Number.isNaN(request.expiresAt.getTime())) {
+    return new RangeError(`request ${i} (order ${request.orderId}): expiresAt is not a valid date`);
+  }
+  return undefined;
+}
+
+/** The job's data: the order id, and the correlation id when there is a usable one. */
+function jobDataOf(orderId: string, correlationId: string | undefined): ExpirationJobData {
+  return isCorrelationId(correlationId) ? { orderId, correlationId } : { orderId };
 }

@@ -125,9 +125,10 @@ export class NatsServerProcess extends Child {
 export class RedisServerProcess extends Child {
   /**
    * @param port - its port
+   * @param extraArgs - more settings, such as `['--maxmemory', '64mb']`
    */
-  static async start(port: number): Promise<RedisServerProcess> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  static async start(port: number, extraArgs: readonly string[] = []): Promise<RedisServerProcess> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new RedisServerProcess(child);
     await waitFor(

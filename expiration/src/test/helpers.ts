@@ -10,6 +10,7 @@ import {
   Listener,
   OrderStatus,
   Subjects,
+  correlationIdOf,
   createLogger,
   type EventMessage,
   type ExpirationCompleteEvent,
@@ -140,6 +141,32 @@ export async function deleteStreamAndClose(bus: JetStreamBus): Promise<void> {
   await bus.close();
 }
 
+/** What a JetStream consumer says of its messages (part of the server's `$JS.API.CONSUMER.INFO` answer). */
+export interface ConsumerCounts {
+  /** Messages of the stream not yet delivered to it. */
+  num_pending: number;
+  /** Messages delivered and not yet acked. */
+  num_ack_pending: number;
+  /** Messages delivered more than once. */
+  num_redelivered: number;
+  config: { ack_wait: number; max_ack_pending: number };
+}
+
+/**
+ * Asks the server about a durable consumer of a test's stream.
+ *
+ * @param bus - a bus connected with {@link connectTestBus}
+ * @param durable - the consumer, `durableName(queueGroupName, subject)`
+ */
+export async function consumerCounts(bus: JetStreamBus, durable: string): Promise<ConsumerCounts> {
+  const reply = await bus.connection.request(`$JS.API.CONSUMER.INFO.${bus.stream}.${durable}`, undefined, {
+    timeout: 5_000,
+  });
+  const info = reply.json<ConsumerCounts & { error?: { description: string } }>();
+  if (info.error) throw new Error(`consumer ${durable}: ${info.error.description}`);
+  return info;
+}
+
 /**
  * Records every expiration:complete, as the orders service would receive them.
  * Each instance is its own queue group, so it sees every message of the stream.
@@ -149,6 +176,8 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
   readonly queueGroupName = uniqueName('collector');
   /** Arrival times by order id; an order that expired twice has two. */
   readonly arrivals = new Map<string, number[]>();
+  /** The correlation id of each order's last expiration:complete, when it had one. */
+  readonly correlationIds = new Map<string, string | undefined>();
 
   constructor(bus: JetStreamBus) {
     super(bus, { logger: testLogger() });
@@ -158,6 +187,7 @@ export class ExpirationCollector extends Listener<ExpirationCompleteEvent> {
     const times = this.arrivals.get(data.orderId) ?? [];
     times.push(Date.now());
     this.arrivals.set(data.orderId, times);
+    this.correlationIds.set(data.orderId, correlationIdOf(msg));
     msg.ack();
   }
 

@@ -1,6 +1,7 @@
 import {
   Listener,
   Subjects,
+  correlationIdOf,
   type DeadLetter,
   type EventClient,
   type EventMessage,
@@ -49,16 +50,20 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
 
   async onMessage(data: OrderCancelledEvent['data'], msg: EventMessage): Promise<void> {
     const orderId = data.id;
+    const correlationId = correlationIdOf(msg);
     const result = await this.expirations.cancelExpiration(orderId);
     if (result === 'removed') this.metrics.cancelled.inc();
     this.summary.tally().cancellations++;
-    this.logger.debug({ orderId, result }, 'order cancelled; expiration dropped');
+    this.logger.debug({ orderId, correlationId, result }, 'order cancelled; expiration dropped');
     msg.ack();
   }
 
   protected override onInvalidMessage(reason: string, msg: EventMessage): void {
     this.metrics.invalidEvents.inc({ subject: this.subject });
-    this.logger.warn({ orderId: orderIdOf(msg), reason }, 'bad order:cancelled dropped');
+    this.logger.warn(
+      { orderId: orderIdOf(msg), correlationId: correlationIdOf(msg), reason },
+      'bad order:cancelled dropped',
+    );
   }
 
   protected override onDeadLetter(letter: DeadLetter): void {

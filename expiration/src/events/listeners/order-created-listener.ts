@@ -1,6 +1,8 @@
 import {
-  Listener,
+  BatchListener,
   Subjects,
+  correlationIdOf,
+  type BatchItem,
   type DeadLetter,
   type EventClient,
   type EventMessage,
@@ -9,15 +11,85 @@ import {
 } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../../metrics';
 import type { PeriodicSummary } from '../../periodic-summary';
-import type { ExpirationQueue } from '../../queues/expiration-queue';
+import type { ExpirationQueue, ScheduleResult } from '../../queues/expiration-queue';
 import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
 
+/**
+ * The most orders stored in one batch: one pipeline of three checks each,
+ * then one MULTI of Bull's add script for the new ones. Past a few hundred
+ * the round trips saved per order stop mattering, while Redis, which runs a
+ * MULTI without serving anyone else, would be held longer (about 10 µs per
+ * add, so some 5 ms for 500).
+ */
+export const ORDER_CREATED_MAX_BATCH = 500;
+
+/**
+ * How long a batch gathers after its first message. Under a burst a pull
+ * brings many messages at once and the batch fills long before; on a quiet
+ * day an order waits this long before it is stored, which is nothing against
+ * a reservation of minutes.
+ */
+export const ORDER_CREATED_MAX_WAIT_MS = 5;
+
+/**
+ * Messages held at once: two full batches, so that one gathers while the
+ * other is stored. JetStream pulls only for free slots, so nothing beyond
+ * this waits in the client while its ack wait runs.
+ */
+export const ORDER_CREATED_MAX_IN_FLIGHT = 2 * ORDER_CREATED_MAX_BATCH;
+
+/**
+ * The shortest ack wait: what the one-message listener had, and longer than
+ * ioredis takes to give up on a command while Redis reconnects.
+ */
+const MIN_ACK_WAIT_MS = 30_000;
+
+/**
+ * Redis round trips of one batch at worst, each bounded by the command
+ * timeout: the pipelined checks, the add, and the add again when ioredis must
+ * send Bull's script in full after a NOSCRIPT (a SCRIPT FLUSH on the server).
+ */
+const ROUND_TRIPS_PER_BATCH = 3;
+
+/**
+ * Batches one message's handling may span: its own, and one ahead of it that
+ * holds a copy of the same order, which the scheduler waits for (see
+ * `ExpirationScheduler`). A longer chain takes copies of several orders
+ * linking three batches in flight at once; should one run past the ack wait,
+ * NATS redelivers its messages, which find their jobs and count as duplicates.
+ */
+const BATCHES_PER_MESSAGE = 2;
+
+/** Room for gathering, a busy event loop and the ack's own trip to NATS. */
+const ACK_WAIT_MARGIN_MS = 5_000;
+
+/**
+ * The ack wait of order:created: longer than a batch can take when every
+ * Redis command of it times out, so that a slow or hung Redis fails the batch
+ * (and the listener gives it back with its own backoff) rather than NATS
+ * redelivering messages that are still being handled, which would put copies
+ * of them in later batches. 35 s with the default 5 s command timeout.
+ *
+ * @param commandTimeoutMs - `REDIS_COMMAND_TIMEOUT_MS`
+ * @returns milliseconds
+ */
+export function orderCreatedAckWaitMs(commandTimeoutMs: number): number {
+  return Math.max(MIN_ACK_WAIT_MS, BATCHES_PER_MESSAGE * ROUND_TRIPS_PER_BATCH * commandTimeoutMs + ACK_WAIT_MARGIN_MS);
+}
+
 /** Options of an {@link OrderCreatedListener}. */
 export interface OrderCreatedListenerOptions extends ListenerOptions {
-  expirations: Pick<ExpirationQueue, 'scheduleExpiration'>;
+  expirations: Pick<ExpirationQueue, 'scheduleExpirations'>;
   metrics: ExpirationMetrics;
+  /**
+   * The general Redis connection's command timeout, from which the ack wait
+   * is derived (see {@link orderCreatedAckWaitMs}).
+   *
+   * @defaultValue 5000, the default of `REDIS_COMMAND_TIMEOUT_MS`
+   */
+  redisCommandTimeoutMs?: number;
   /**
    * Where scheduled orders are counted for the summary line; the service
    * shares one between its listeners and flushes it at shutdown.
@@ -28,68 +100,117 @@ export interface OrderCreatedListenerOptions extends ListenerOptions {
 }
 
 /**
- * Schedules an order's expiration when the order is created. The message is
- * acked only once the job is stored in Redis; if Redis fails, the handler
- * throws and the message comes back, at most `maxDeliveries` times before it
- * is dead-lettered. A redelivered or duplicate event finds the job already
- * there (one job per order, see `expirationJobId`) and changes nothing.
+ * Schedules the expirations of new orders, a batch at a time: the orders that
+ * arrived together are stored with one pipelined check and one `addBulk`
+ * (`ExpirationScheduler.scheduleExpirations`), with the correlation id of each
+ * order:created in its job.
  *
- * Each order goes through the scheduler's batch path as a batch of one: a
- * local micro-batch would make one failing order fail, and in the end
- * dead-letter, the orders batched with it, so batching waits for a listener
- * that acks and fails messages one by one.
+ * What is acked, and when:
+ * - every message of a batch is acked only once the batch's jobs are stored;
+ * - if Redis fails the batch, the handler throws: no message of it is acked,
+ *   and each comes back (with the listener's backoff, at most `maxDeliveries`
+ *   times before it is dead-lettered); the retry finds what a half-finished
+ *   attempt stored and schedules nothing twice;
+ * - an order the scheduler refuses on its own (an impossible id or date) is
+ *   given back alone, and the rest of its batch is acked;
+ * - an invalid payload never reaches the batch: it is dead-lettered on its own
+ *   by `BatchListener`;
+ * - a copy of an order (the same order twice in a batch, a redelivery, a
+ *   duplicate publish) finds its job and is acked and counted as a duplicate.
  */
-export class OrderCreatedListener extends Listener<OrderCreatedEvent> {
+export class OrderCreatedListener extends BatchListener<OrderCreatedEvent> {
   readonly subject = Subjects.OrderCreated;
   readonly queueGroupName = queueGroupName;
-  // A burst of orders is stored many at a time rather than one awaited add
-  // after another; each add is independent (one key per order).
-  protected override maxInFlight = 64;
-  // Longer than ioredis takes to give up on a command while Redis reconnects,
-  // so a slow Redis does not cause redeliveries on top of the retries.
-  protected override ackWait = 30_000;
+  protected override maxBatch = ORDER_CREATED_MAX_BATCH;
+  protected override maxWaitMs = ORDER_CREATED_MAX_WAIT_MS;
+  protected override maxInFlight = ORDER_CREATED_MAX_IN_FLIGHT;
   private readonly expirations: OrderCreatedListenerOptions['expirations'];
   private readonly metrics: ExpirationMetrics;
   private readonly summary: PeriodicSummary<IngestTally>;
 
   constructor(client: EventClient, options: OrderCreatedListenerOptions) {
     super(client, options);
+    this.ackWait = orderCreatedAckWaitMs(options.redisCommandTimeoutMs ?? 5_000);
     this.expirations = options.expirations;
     this.metrics = options.metrics;
     this.summary = options.summary ?? ingestSummary(this.logger);
   }
 
-  async onMessage(data: OrderCreatedEvent['data'], msg: EventMessage): Promise<void> {
-    const orderId = data.id;
-    const result = await this.expirations.scheduleExpiration(orderId, new Date(data.expiresAt));
-    switch (result.outcome) {
-      case 'scheduled':
-        this.metrics.jobsScheduled.inc();
-        this.summary.tally().scheduled++;
-        this.logger.debug({ orderId, expiresAt: data.expiresAt, delayMs: result.delayMs }, 'expiration scheduled');
-        break;
-      case 'duplicate':
-        this.metrics.duplicatesIgnored.inc();
-        this.summary.tally().duplicates++;
-        // At info, unlike the ordinary case: a duplicate is a redelivery or a
-        // copy, rare in a healthy system, and each one is worth finding.
-        this.logger.info(
-          { orderId, deliveries: msg.getDeliveryCount() },
-          'order already has an expiration; duplicate ignored',
-        );
-        break;
-      case 'cancelled':
-        this.metrics.cancelled.inc();
-        this.summary.tally().alreadyCancelled++;
-        this.logger.debug({ orderId }, 'order was already cancelled; no expiration scheduled');
-        break;
+  async onBatch(items: BatchItem<OrderCreatedEvent>[]): Promise<void> {
+    const requests = items.map(({ data, msg }) => ({
+      orderId: data.id,
+      expiresAt: new Date(data.expiresAt),
+      correlationId: correlationIdOf(msg),
+    }));
+    let results: ScheduleResult[];
+    try {
+      results = await this.expirations.scheduleExpirations(requests);
+    } catch (err) {
+      // BatchListener logs the failure with the messages' sequences; this
+      // line names their orders, so that grep on an order or correlation id
+      // finds it.
+      this.logger.warn(
+        {
+          err: err instanceof Error ? err.message : String(err),
+          orderIds: requests.map((r) => r.orderId),
+          correlationIds: requests.flatMap((r) => r.correlationId ?? []),
+        },
+        'scheduling a batch of expirations failed; its orders will be redelivered',
+      );
+      throw err;
     }
-    msg.ack();
+    const counts = { scheduled: 0, duplicates: 0, alreadyCancelled: 0 };
+    results.forEach((result, i) => {
+      const { orderId, correlationId } = requests[i];
+      switch (result.outcome) {
+        case 'scheduled':
+          counts.scheduled++;
+          this.logger.debug(
+            { orderId, correlationId, expiresAt: items[i].data.expiresAt, delayMs: result.delayMs },
+            'expiration scheduled',
+          );
+          break;
+        case 'duplicate':
+          counts.duplicates++;
+          // At info, unlike the ordinary case: a duplicate is a redelivery or a
+          // copy, rare in a healthy system, and each one is worth finding.
+          this.logger.info(
+            { orderId, correlationId, deliveries: items[i].msg.getDeliveryCount() },
+            'order already has an expiration; duplicate ignored',
+          );
+          break;
+        case 'cancelled':
+          counts.alreadyCancelled++;
+          this.logger.debug({ orderId, correlationId }, 'order was already cancelled; no expiration scheduled');
+          break;
+        case 'rejected':
+          // Given back alone; on its last allowed delivery it is dead-lettered
+          // with this reason, so it leaves a trace an operator can replay.
+          this.logger.warn(
+            { orderId, correlationId, err: result.error.message },
+            'order:created refused by the scheduler; given back',
+          );
+          items[i].fail(result.error);
+          break;
+      }
+    });
+    // Counted once per batch rather than once per order: a batch is up to 500.
+    this.metrics.jobsScheduled.inc(counts.scheduled);
+    this.metrics.duplicatesIgnored.inc(counts.duplicates);
+    this.metrics.cancelled.inc(counts.alreadyCancelled);
+    if (counts.scheduled + counts.duplicates + counts.alreadyCancelled === 0) return;
+    const tally = this.summary.tally();
+    tally.scheduled += counts.scheduled;
+    tally.duplicates += counts.duplicates;
+    tally.alreadyCancelled += counts.alreadyCancelled;
   }
 
   protected override onInvalidMessage(reason: string, msg: EventMessage): void {
     this.metrics.invalidEvents.inc({ subject: this.subject });
-    this.logger.warn({ orderId: orderIdOf(msg), reason }, 'bad order:created dropped');
+    this.logger.warn(
+      { orderId: orderIdOf(msg), correlationId: correlationIdOf(msg), reason },
+      'bad order:created dropped',
+    );
   }
 
   protected override onDeadLetter(letter: DeadLetter): void {

@@ -106,7 +106,8 @@ describe('the expiration processor', () => {
     await expirations.scheduleExpiration(orderId, inMs(200));
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(orderId));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
     expect(published(bus)).toEqual([{ orderId }]);
@@ -173,7 +174,8 @@ describe('the expiration processor', () => {
     await expirations.scheduleExpiration(orderId, inMs(0));
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(orderId));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
     expect(published(bus)).toEqual([{ orderId }]);
@@ -209,7 +211,8 @@ describe('the expiration processor', () => {
     await expirations.queue.add({ orderId }, { jobId: expirationJobId(orderId) });
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(orderId));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the job to complete');
 
     expect(job.returnvalue).toBe('cancelled');
@@ -223,7 +226,8 @@ describe('the expiration processor', () => {
     await expirations.queue.add({ orderId }, { jobId: orderId, delay: 100 });
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(orderId);
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the legacy job to complete');
 
     expect(job.returnvalue).toBe('published');

@@ -73,17 +73,23 @@ afterEach(async () => {
 });
 
 describe('scheduleExpirations', () => {
-  it('stores a batch of 100 orders with one pipelined check and one addBulk, each delayed until its expiresAt', async () => {
+  it('stores a batch of 100 orders with one check command and one addBulk, each delayed until its expiresAt', async () => {
     const expirations = newQueue();
+    await expirations.ping();
     const batch = requests(100).map((r, i) => ({ ...r, expiresAt: inMs(60_000 + i) }));
-    const pipeline = jest.spyOn(expirations.redis, 'pipeline');
+    const sent = jest.spyOn(expirations.redis, 'sendCommand');
     const addBulk = jest.spyOn(expirations.queue, 'addBulk');
 
     const results = await expirations.scheduleExpirations(batch);
 
+    const commands = sent.mock.calls.map(([command]) => command.name);
     expect(results.every((r) => r.outcome === 'scheduled')).toBe(true);
-    expect(pipeline).toHaveBeenCalledTimes(1);
     expect(addBulk).toHaveBeenCalledTimes(1);
+    // The check script, then one MULTI of Bull's add script per job.
+    expect(commands.filter((name) => name === 'multi')).toHaveLength(1);
+    expect(commands.filter((name) => /^eval/.test(name))).toHaveLength(1 + 100);
+    expect(commands).not.toContain('zscore');
+    expect(commands).not.toContain('exists');
     const jobs = await Promise.all(batch.map((r) => expirations.queue.getJob(expirationJobId(r.orderId))));
     expect(jobs.map((job) => (job ? job.timestamp + (job.opts.delay ?? 0) : null))).toEqual(
       batch.map((r) => r.expiresAt.getTime()),
@@ -91,7 +97,7 @@ describe('scheduleExpirations', () => {
     expect(await expirations.queue.getDelayedCount()).toBe(100);
   });
 
-  it('stores a single new order with one pipelined check and one add, without a MULTI', async () => {
+  it('stores a single new order with one check and one add, without a MULTI', async () => {
     const expirations = newQueue();
     const [r] = requests(1);
     const multi = jest.spyOn(expirations.redis, 'multi');
@@ -199,20 +205,63 @@ describe('scheduleExpirations', () => {
     expect(job?.opts.delay).toBeGreaterThan(1_000);
   });
 
-  it('refuses, before touching Redis, a batch with an order id that is not an event id or a date that is not a date', async () => {
+  it('rejects an order id that is not an event id or a date that is not a date on its own, and stores the rest of the batch', async () => {
     const expirations = newQueue();
     const addBulk = jest.spyOn(expirations.queue, 'addBulk');
-    const [ok] = requests(1);
+    const [ok, ok2] = requests(2);
+    const badId = { orderId: 'o1:lock', expiresAt: inMs(0) };
+    const badDate = { orderId: newOrderId(), expiresAt: new Date('tomorrow') };
 
-    await expect(expirations.scheduleExpirations([ok, { orderId: 'o1:lock', expiresAt: inMs(0) }])).rejects.toThrow(
-      RangeError,
+    const results = await expirations.scheduleExpirations([badId, ok, badDate, ok2]);
+
+    expect(results).toEqual([
+      { outcome: 'rejected', error: expect.any(RangeError) },
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+      {
+        outcome: 'rejected',
+        error: expect.objectContaining({ message: expect.stringMatching(/expiresAt is not a valid date/) }),
+      },
+      { outcome: 'scheduled', delayMs: expect.any(Number) },
+    ]);
+    expect(await jobsPerOrder(expirations, [ok.orderId, ok2.orderId, badDate.orderId])).toEqual([1, 1, 0]);
+    expect(addBulk).toHaveBeenCalledTimes(1);
+  });
+
+  it('when every request of a batch is impossible, answers each as rejected without touching Redis', async () => {
+    const expirations = newQueue();
+    await expirations.ping();
+    const sent = jest.spyOn(expirations.redis, 'sendCommand');
+
+    const results = await expirations.scheduleExpirations([{ orderId: 'wait:lock', expiresAt: inMs(0) }]);
+
+    expect(results.map((r) => r.outcome)).toEqual(['rejected']);
+    expect(sent).not.toHaveBeenCalled();
+  });
+
+  it('refuses a single impossible order by throwing its RangeError', async () => {
+    const expirations = newQueue();
+
+    await expect(expirations.scheduleExpiration('o1:lock', inMs(0))).rejects.toThrow(RangeError);
+  });
+
+  it("stores each order's correlation id in its job's data, and leaves out one that is not a usable id", async () => {
+    const expirations = newQueue();
+    const [withId, withoutId, withBadId] = requests(3);
+
+    await expirations.scheduleExpirations([
+      { ...withId, correlationId: 'req-7f3a' },
+      withoutId,
+      { ...withBadId, correlationId: 'two words' },
+    ]);
+
+    const jobs = await Promise.all(
+      [withId, withoutId, withBadId].map((r) => expirations.queue.getJob(expirationJobId(r.orderId))),
     );
-    await expect(
-      expirations.scheduleExpirations([{ orderId: newOrderId(), expiresAt: new Date('tomorrow') }]),
-    ).rejects.toThrow(/expiresAt is not a valid date/);
-
-    expect(addBulk).not.toHaveBeenCalled();
-    expect(await expirations.queue.getJob(expirationJobId(ok.orderId))).toBeNull();
+    expect(jobs.map((job) => job?.data)).toEqual([
+      { orderId: withId.orderId, correlationId: 'req-7f3a' },
+      { orderId: withoutId.orderId },
+      { orderId: withBadId.orderId },
+    ]);
   });
 
   it('when Bull leaves one job of the batch without an id (a failed command in its MULTI), fails the batch', async () => {
@@ -260,7 +309,8 @@ describe('scheduleExpirations when the order is cancelled between the checks and
     );
     const job = await waitFor(async () => {
       const j = await expirations.queue.getJob(expirationJobId(cancelledOrder.orderId));
-      return j && (await j.isCompleted()) ? j : null;
+      // A job read before it completed has no return value: wait for one read after.
+      return j?.finishedOn && (await j.isCompleted()) ? j : null;
     }, 'the cancelled order job to complete');
     await waitFor(
       () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,

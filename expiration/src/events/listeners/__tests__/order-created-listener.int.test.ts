@@ -18,7 +18,7 @@ import {
 import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
 import { captureLogs } from '../../../test/capture-logs';
 import { ingestSummary } from '../ingest-summary';
-import { OrderCreatedListener } from '../order-created-listener';
+import { OrderCreatedListener, orderCreatedAckWaitMs } from '../order-created-listener';
 
 async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
   return (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
@@ -49,12 +49,21 @@ describe('OrderCreatedListener', () => {
     await destroyQueue(expirations);
   });
 
-  it('listens to order:created in the expiration-service queue group', async () => {
+  it('listens to order:created in the expiration-service queue group, two batches in flight, ack wait past a batch of timeouts', async () => {
     await listener.listen();
 
     expect(bus.subscriptionSpecs).toEqual([
-      expect.objectContaining({ subject: 'order:created', queueGroupName: 'expiration-service', maxInFlight: 64 }),
+      expect.objectContaining({
+        subject: 'order:created',
+        queueGroupName: 'expiration-service',
+        maxInFlight: 1000,
+        ackWait: 35_000,
+      }),
     ]);
+  });
+
+  it('derives its ack wait from the Redis command timeout: six timed-out round trips and a margin, at least 30 s', () => {
+    expect([100, 5_000, 10_000].map(orderCreatedAckWaitMs)).toEqual([30_000, 35_000, 65_000]);
   });
 
   it('schedules a job delayed until expiresAt, then acks', async () => {
@@ -102,10 +111,10 @@ describe('OrderCreatedListener', () => {
   });
 
   it('acks only after the job is stored in Redis', async () => {
-    let finishAdd!: (result: ScheduleResult) => void;
+    let finishAdd!: (results: ScheduleResult[]) => void;
     const slowQueue = {
-      scheduleExpiration: () =>
-        new Promise<ScheduleResult>((resolve) => {
+      scheduleExpirations: () =>
+        new Promise<ScheduleResult[]>((resolve) => {
           finishAdd = resolve;
         }),
     };
@@ -116,7 +125,7 @@ describe('OrderCreatedListener', () => {
     const handling = slowListener.handleMessage(msg);
     await waitFor(() => finishAdd, 'the add to start');
     const ackedBeforeAdd = msg.acked;
-    finishAdd({ outcome: 'scheduled', delayMs: 60_000 });
+    finishAdd([{ outcome: 'scheduled', delayMs: 60_000 }]);
     await handling;
 
     expect(ackedBeforeAdd).toBe(false);
@@ -124,7 +133,7 @@ describe('OrderCreatedListener', () => {
   });
 
   it('when storing the job fails, does not ack, so the message is redelivered', async () => {
-    const brokenQueue = { scheduleExpiration: () => Promise.reject(new Error('Redis is down')) };
+    const brokenQueue = { scheduleExpirations: () => Promise.reject(new Error('Redis is down')) };
     const brokenListener = new OrderCreatedListener(bus, { expirations: brokenQueue, metrics, logger: testLogger() });
 
     const msg = await bus.deliver(brokenListener, orderCreated(inMs(60_000)));
@@ -134,7 +143,9 @@ describe('OrderCreatedListener', () => {
   });
 
   it('when storing the job fails on every delivery, dead-letters the event on the last allowed one and counts it', async () => {
-    const brokenQueue = { scheduleExpiration: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) };
+    const brokenQueue = {
+      scheduleExpirations: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+    };
     const poisoned = new OrderCreatedListener(bus, {
       expirations: brokenQueue,
       metrics,
