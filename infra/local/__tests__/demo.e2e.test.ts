@@ -21,6 +21,8 @@ describe('the demo story, against the real Redis and NATS with the memory store'
   const names = isolatedNames('e2e');
   let system: RunningSystem | undefined;
   let bus: JetStreamBus | undefined;
+  // Every line both services wrote, prefixed [orders] or [expiration].
+  let output = '';
 
   beforeAll(async () => {
     system = launchSystem({
@@ -32,9 +34,15 @@ describe('the demo story, against the real Redis and NATS with the memory store'
       healthPort: await freePort(),
       expirationWindowSeconds: WINDOW_SECONDS,
       store: { kind: 'memory' },
-      logLevel: 'info',
+      // Expiration logs each order's scheduling and firing at debug.
+      logLevel: 'debug',
       watch: false,
-      output: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      output: new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          output += chunk.toString();
+          done();
+        },
+      }),
       color: false,
     });
     bus = await JetStreamBus.connect({
@@ -83,6 +91,22 @@ describe('the demo story, against the real Redis and NATS with the memory store'
     expect(result.ok).toBe(true);
     expect(result.verdict).toMatch(/^✔ The whole story happened: 7 of 7 steps/);
   }, 120_000);
+
+  it("tells an order's whole story in both services' logs: grep for its correlation id", () => {
+    // The POST's request id became the order's correlation id; orders logs it
+    // when the order is created, expiration when it schedules and fires it,
+    // and orders again when it cancels it.
+    const lines = output.split('\n');
+    const created = lines.find((l) => l.includes('[orders]') && l.includes('order created'));
+    const correlationId = /"correlationId":"([^"]+)"/.exec(created ?? '')?.[1];
+    expect(correlationId).toBeDefined();
+
+    const story = lines.filter((l) => l.includes(correlationId as string));
+
+    expect(story.filter((l) => l.includes('[expiration]')).length).toBeGreaterThanOrEqual(2);
+    expect(story).toContainEqual(expect.stringMatching(/\[orders\].*order created/));
+    expect(story).toContainEqual(expect.stringMatching(/\[orders\].*order cancelled/));
+  });
 
   it('when a step does not happen, stops there, skips the rest and gives a failing verdict', async () => {
     const reporter: StoryReporter = {
