@@ -8,3 +8,4 @@ export { FakeEventBus, type DeliveryTarget, type PublishedEvent } from './fake-e
 export { FakeMessage, type FakeMessageOptions } from './fake-message';
 export { createSpy, type Spy } from './spy';
 export { waitFor, sleep, freePort, type WaitForOptions, type Truthy } from './wait-for';
+export { captureLogs, type LogLine } from './capture-logs';

@@ -7,7 +7,7 @@ import { ExpirationMetrics } from '../metrics';
 import { expirationJobId } from '../queues/expiration-job-id';
 import { createExpirationProcessor } from '../queues/expiration-processor';
 import { createExpirationQueue, type ExpirationQueue } from '../queues/expiration-queue';
-import { captureLogs, type LogLine } from '../test/capture-logs';
+import { captureLogs, type LogLine } from '@grider-ms-tickets/common/testing';
 import {
   REDIS_HOST,
   REDIS_PORT,

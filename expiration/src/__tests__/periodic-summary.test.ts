@@ -1,5 +1,5 @@
 import { PeriodicSummary, SUMMARY_INTERVAL_MS } from '../periodic-summary';
-import { captureLogs } from '../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 
 function newSummary() {
   const { lines, logger } = captureLogs();

@@ -13,7 +13,7 @@ import { loadOrdersConfig } from '../config';
 import { startOrdersService, type OrdersService } from '../service';
 import { newObjectId } from '../store';
 import { AnyPublisher } from '../test/any-publisher';
-import { captureLogs } from '../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { counterValue } from '../test/domain-test-kit';
 import { EventRecorder } from '../test/event-recorder';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';

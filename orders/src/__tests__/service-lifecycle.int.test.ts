@@ -2,7 +2,7 @@ import { JetStreamBus, OrderStatus, Subjects, createLogger, type OrderCancelledE
 import { loadOrdersConfig, type OrdersConfig } from '../config';
 import { startOrdersService, type OrdersService } from '../service';
 import { newObjectId } from '../store';
-import { captureLogs } from '../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { EventRecorder } from '../test/event-recorder';
 import { TEST_NATS_URL, deleteStream, uniqueStreamName } from '../test/jetstream';
 import { waitFor } from '@grider-ms-tickets/common/testing';

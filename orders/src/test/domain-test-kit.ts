@@ -2,7 +2,7 @@ import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import type { Counter } from 'prom-client';
 import { OrdersMetrics } from '../metrics';
 import { MemoryOrdersStore, newObjectId, type Order, type OrderEventSubject, type Ticket } from '../store';
-import { captureLogs, type LogLine } from './capture-logs';
+import { captureLogs, type LogLine } from '@grider-ms-tickets/common/testing';
 
 /** What the use-cases and the sweeper run on in unit tests, with helpers to arrange a test. */
 export interface DomainTestKit {

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { createApp, type AppOptions } from '../app';
 import { OrdersMetrics } from '../metrics';
 import { MemoryOrdersStore, newObjectId, type Ticket } from '../store';
-import { captureLogs, type LogLine } from './capture-logs';
+import { captureLogs, type LogLine } from '@grider-ms-tickets/common/testing';
 import { sessionCookie } from './session-cookie';
 
 export const TEST_JWT_KEY = 'test-jwt-key';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { BatchListener, type BatchItem } from '../../events/batch-listener';
 import { Subjects } from '../../events/subjects';

@@ -14,7 +14,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { sleep, waitFor } from '../../testing/wait-for';
 import { Listener, type ListenerOptions } from '../../events/listener';
 import { CORRELATION_ID_HEADER, correlationIdOf } from '../../events/correlation';

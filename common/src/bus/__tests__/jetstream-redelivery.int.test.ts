@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { DEAD_LETTER_SUBJECT, parseDeadLetter, type DeadLetter } from '../../dead-letter/dead-letter';
 import { Listener, type ListenerOptions } from '../../events/listener';

@@ -5,7 +5,7 @@
  */
 import type { Stan } from 'node-nats-streaming';
 import { FakeStan, FakeStanMessage } from '../../__tests__/helpers/fake-stan';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { BatchListener, type BatchItem } from '../../events/batch-listener';
 import { Subjects } from '../../events/subjects';

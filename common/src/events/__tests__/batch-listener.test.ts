@@ -1,5 +1,5 @@
 import { FakeEventBus, FakeMessage, waitFor } from '../../testing';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import type { DeadLetter } from '../../dead-letter/dead-letter';
 import { BatchListener, type BatchItem } from '../batch-listener';
 import { CORRELATION_ID_HEADER } from '../correlation';

@@ -1,5 +1,5 @@
 import { FakeEventBus, FakeMessage } from '../../testing';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import type { EventMessage } from '../../bus/event-bus';
 import { DEAD_LETTER_SUBJECT } from '../../dead-letter/dead-letter';
 import { CORRELATION_ID_HEADER, correlationIdOf, isCorrelationId } from '../correlation';

@@ -1,6 +1,6 @@
 import { FakeEventBus } from '../../testing';
 import type { EventMessage } from '../../bus/event-bus';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { BatchListener, type BatchItem } from '../batch-listener';
 import { Listener } from '../listener';
 import type { DeliveryReport, ListenerOptions } from '../listener-base';

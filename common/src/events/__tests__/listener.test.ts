@@ -5,7 +5,7 @@ import { Listener, type ListenerOptions } from '../listener';
 import { Subjects } from '../subjects';
 import { OrderStatus } from '../types/order-status';
 import type { OrderCreatedEvent } from '../order-created-event';
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 
 type Handler = (data: OrderCreatedEvent['data'], msg: EventMessage) => void | Promise<void>;
 

@@ -1,4 +1,4 @@
-import { captureLogs } from '../../__tests__/helpers/log-capture';
+import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { createShutdown, shutdownOnSignals, type ShutdownStep } from '../shutdown';
 

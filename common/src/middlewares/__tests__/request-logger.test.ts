@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import request from 'supertest';
-import type { LogLine } from '../../__tests__/helpers/log-capture';
+import type { LogLine } from '../../testing/capture-logs';
 import { createLogger } from '../../logging/logger';
 import { REQUEST_ID_HEADER, createRequestLogger, requestIdOf } from '../request-logger';
 

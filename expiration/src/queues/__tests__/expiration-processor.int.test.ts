@@ -22,7 +22,7 @@ import {
   type ExpirationQueueOptions,
 } from '../expiration-queue';
 import { expirationJobId } from '../expiration-job-id';
-import { captureLogs } from '../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ExpirationJobOptions } from '../job-options';
 
 /** A bus whose publishes take `delayMs` to be acknowledged, like a real server. */

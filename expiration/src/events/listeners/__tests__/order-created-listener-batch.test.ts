@@ -8,7 +8,7 @@ import { expirationJobId } from '../../../queues/expiration-job-id';
 import { createExpirationProcessor } from '../../../queues/expiration-processor';
 import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
 import { ExpirationScheduler } from '../../../queues/scheduler';
-import { captureLogs } from '../../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { RedisServerProcess } from '../../../test/child-process';
 import {
   REDIS_HOST,

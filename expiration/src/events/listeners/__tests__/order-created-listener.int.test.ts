@@ -16,7 +16,7 @@ import {
   waitFor,
 } from '../../../test/helpers';
 import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
-import { captureLogs } from '../../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ingestSummary } from '../ingest-summary';
 import { OrderCreatedListener, orderCreatedAckWaitMs } from '../order-created-listener';
 

@@ -2,7 +2,7 @@ import { OrderStatus, Subjects, type OrderCancelledEvent } from '@grider-ms-tick
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { OrdersMetrics } from '../../../metrics';
 import { MemoryOrdersStore, newObjectId } from '../../../store';
-import { captureLogs } from '../../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ExpirationCompleteListener } from '../expiration-complete-listener';
 
 const MAX_DELIVERIES = 5;

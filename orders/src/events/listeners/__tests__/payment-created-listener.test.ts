@@ -2,7 +2,7 @@ import { OrderStatus } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { OrdersMetrics } from '../../../metrics';
 import { MemoryOrdersStore, newObjectId } from '../../../store';
-import { captureLogs } from '../../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { PaymentCreatedListener } from '../payment-created-listener';
 
 async function setup() {

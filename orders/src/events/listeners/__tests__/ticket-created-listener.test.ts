@@ -1,6 +1,6 @@
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { MemoryOrdersStore, newObjectId } from '../../../store';
-import { captureLogs } from '../../../test/capture-logs';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { TicketCreatedListener } from '../ticket-created-listener';
 
 function setup() {
