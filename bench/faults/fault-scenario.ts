@@ -7,7 +7,7 @@ import { resolveLaunch } from '../src/config';
 import { ExpirationObserver } from '../src/lib/expiration-observer';
 import { benchLogger, connectBus, publishAll, publishRaw } from '../src/lib/nats-tools';
 import { makeOrders, orderCancelledData, orderCreatedData, type BenchOrder } from '../src/lib/orders';
-import { freePort } from '../src/lib/ports';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { queueSizes } from '../src/lib/redis-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { Space } from '../src/lib/space';

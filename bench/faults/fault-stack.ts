@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { JetStreamBus } from '@grider-ms-tickets/common';
 import { sessionCookie } from '../../orders/src/test/session-cookie';
 import { benchLogger, connectBus } from '../src/lib/nats-tools';
-import { freePort } from '../src/lib/ports';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { Space } from '../src/lib/space';
 import { OrdersApi } from './orders-api';
 import { NatsServer, RedisServer } from './servers';

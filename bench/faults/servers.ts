@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { ManagedChild } from '../src/lib/child-process';
-import { freePort } from '../src/lib/ports';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { httpStatus } from '../src/lib/service-process';
 import { sleep, waitFor } from '../src/lib/wait';
 

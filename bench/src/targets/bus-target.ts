@@ -9,7 +9,7 @@ import type { FiringLog } from '../lib/firing-log';
 import { connectBus, deleteStream, publishAll, type PublishSpan } from '../lib/nats-tools';
 import { orderCreatedData, type BenchOrder } from '../lib/orders';
 import { REPO_ROOT, tsxArgs } from '../lib/paths';
-import { freePort } from '../lib/ports';
+import { freePort } from '@grider-ms-tickets/common/testing';
 import { profilingArgs } from '../lib/profiling';
 import {
   deletePrefix,
