@@ -57,13 +57,18 @@ export function checkServices(objects: readonly K8sObject[], context: RuleContex
         f.probes.add(at, `${probe} must be httpGet ${path} on the port named http`);
       }
     }
-    const grace = workload.spec.template.spec.terminationGracePeriodSeconds ?? 30;
-    if (grace < service.minGracePeriodSeconds) {
-      const needs = `${service.name}'s shutdown needs at least ${service.minGracePeriodSeconds}`;
-      f['grace-period'].add(workloadAt, `terminationGracePeriodSeconds is ${grace}; ${needs}`);
-    }
     const settings = checkEnv(service, workload, container, objects, at, f.env);
-    if (settings) checkWiring(objects, container, settings, context, at, f);
+    if (settings) {
+      checkGracePeriod(
+        workload,
+        container,
+        settings.shutdownTimeoutSeconds,
+        service.name,
+        workloadAt,
+        f['grace-period'],
+      );
+      checkWiring(objects, container, settings, context, at, f);
+    }
   }
   return Object.values(f).flatMap((found) => found.problems);
 }
@@ -193,5 +198,39 @@ function checkWiring(
   }
   if (settings.eventBus === 'jetstream' && !servers.some(runsJetStream)) {
     f.wiring.add(at, `EVENT_BUS is jetstream, but ${selects} a nats server run with -js`);
+  }
+}
+
+/**
+ * Seconds between the kubelet's SIGTERM and its SIGKILL that the service's own
+ * shutdown must fit into, with room to spare: the preStop sleep runs first,
+ * then the service has SHUTDOWN_TIMEOUT_SECONDS before it exits 1 on its own.
+ */
+export const GRACE_MARGIN_SECONDS = 5;
+
+/**
+ * The grace period must cover the preStop hook, the service's own shutdown
+ * timeout and a margin, so the two can't drift apart: a SIGKILL before the
+ * service's own timeout cuts its shutdown short (a Bull job left active, NATS
+ * not drained).
+ */
+function checkGracePeriod(
+  workload: Workload,
+  container: IContainer,
+  shutdownTimeoutSeconds: number,
+  service: string,
+  where: string,
+  found: Findings,
+): void {
+  const grace = workload.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+  const command = container.lifecycle?.preStop?.exec?.command ?? [];
+  const preStop = command[0] === 'sleep' ? Number(command[1] ?? 0) || 0 : 0;
+  const needs = preStop + shutdownTimeoutSeconds + GRACE_MARGIN_SECONDS;
+  if (grace < needs) {
+    const parts = `${preStop} s of preStop + SHUTDOWN_TIMEOUT_SECONDS ${shutdownTimeoutSeconds} + a ${GRACE_MARGIN_SECONDS} s margin`;
+    found.add(
+      where,
+      `terminationGracePeriodSeconds is ${grace}; ${service}'s shutdown needs at least ${needs} (${parts})`,
+    );
   }
 }

@@ -27,9 +27,9 @@ export interface ServiceSpec {
     /** What it connects to, which must be Services of the same manifests. */
     dependencies: Dependency[];
     eventBus: 'stan' | 'jetstream';
+    /** SHUTDOWN_TIMEOUT_SECONDS: after it the service exits 1 on its own; the grace period must cover it. */
+    shutdownTimeoutSeconds: number;
   };
-  /** Its shutdown's longest wait, which terminationGracePeriodSeconds must cover. */
-  minGracePeriodSeconds: number;
 }
 
 /**
@@ -55,14 +55,13 @@ export const SERVICES: readonly ServiceSpec[] = [
       return {
         httpPort: config.healthPort,
         eventBus: config.eventBus.kind,
+        shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
         dependencies: [
           urlDependency('NATS_URL', config.eventBus.url, 4222),
           { variable: 'REDIS_HOST', host: config.redis.host, port: config.redis.port },
         ],
       };
     },
-    // It waits for the Bull jobs that are running; one publish's retries can take that long.
-    minGracePeriodSeconds: 30,
   },
   {
     name: 'orders',
@@ -73,9 +72,13 @@ export const SERVICES: readonly ServiceSpec[] = [
       const config = loadOrdersConfig(env);
       const dependencies = [urlDependency('NATS_URL', config.eventBus.url, 4222)];
       if (config.store.kind === 'mongo') dependencies.push(urlDependency('MONGO_URI', config.store.uri, 27017));
-      return { httpPort: config.port, eventBus: config.eventBus.kind, dependencies };
+      return {
+        httpPort: config.port,
+        eventBus: config.eventBus.kind,
+        dependencies,
+        shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
+      };
     },
-    minGracePeriodSeconds: 10,
   },
 ];
 

@@ -341,7 +341,17 @@ describe("our services' images and environment", () => {
       find(objects, 'Deployment', 'expiration-depl').spec.template.spec.terminationGracePeriodSeconds = 5;
     });
     expect(lines(problems)).toEqual([
-      "grace-period: overlays/dev: Deployment/expiration-depl: terminationGracePeriodSeconds is 5; expiration's shutdown needs at least 30",
+      "grace-period: overlays/dev: Deployment/expiration-depl: terminationGracePeriodSeconds is 5; expiration's shutdown needs at least 30 (0 s of preStop + SHUTDOWN_TIMEOUT_SECONDS 25 + a 5 s margin)",
+    ]);
+  });
+
+  it("when orders' SHUTDOWN_TIMEOUT_SECONDS grows past its grace period with the preStop sleep, says so", () => {
+    const problems = problemsAfter('dev', (objects) => {
+      const container = find(objects, 'Deployment', 'orders-depl').spec.template.spec.containers[0];
+      container.env.push({ name: 'SHUTDOWN_TIMEOUT_SECONDS', value: '25' });
+    });
+    expect(lines(problems)).toEqual([
+      "grace-period: overlays/dev: Deployment/orders-depl: terminationGracePeriodSeconds is 30; orders's shutdown needs at least 35 (5 s of preStop + SHUTDOWN_TIMEOUT_SECONDS 25 + a 5 s margin)",
     ]);
   });
 
