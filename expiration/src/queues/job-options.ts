@@ -54,9 +54,11 @@ export class ExpirationJobOptions {
       // duplicate order:created to find it (and be ignored), then Bull deletes
       // it the next time a job completes, so Redis memory stays bounded.
       removeOnComplete: { age: settings.retentionSeconds },
-      // A failed job is an expiration that was not published yet: keep it, so
-      // the failed-job reviver can put it back.
-      removeOnFail: false,
+      // A failed job is an expiration that was not published yet, and must be
+      // kept so the failed-job reviver can put it back: Bull keeps it when
+      // removeOnFail is unset. It is left unset rather than set to false
+      // because every option is stored in every job's hash, and a pending
+      // expiration must stay under 1 KB of Redis (bench/BENCHMARKS.md).
     };
   }
 }

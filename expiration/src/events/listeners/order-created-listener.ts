@@ -17,11 +17,11 @@ import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
 
 /**
- * The most orders stored in one batch: one pipeline of three checks each,
+ * The most orders stored in one batch: one check script over all of them,
  * then one MULTI of Bull's add script for the new ones. Past a few hundred
  * the round trips saved per order stop mattering, while Redis, which runs a
- * MULTI without serving anyone else, would be held longer (about 10 µs per
- * add, so some 5 ms for 500).
+ * script or a MULTI without serving anyone else, would be held longer (about
+ * 10 µs per add, so some 5 ms for 500).
  */
 export const ORDER_CREATED_MAX_BATCH = 500;
 
@@ -48,10 +48,11 @@ const MIN_ACK_WAIT_MS = 30_000;
 
 /**
  * Redis round trips of one batch at worst, each bounded by the command
- * timeout: the pipelined checks, the add, and the add again when ioredis must
- * send Bull's script in full after a NOSCRIPT (a SCRIPT FLUSH on the server).
+ * timeout: the check script and the add, each sent again in full when Redis
+ * answers NOSCRIPT (its scripts were flushed while the connection was up;
+ * ioredis resends a script once).
  */
-const ROUND_TRIPS_PER_BATCH = 3;
+const ROUND_TRIPS_PER_BATCH = 4;
 
 /**
  * Batches one message's handling may span: its own, and one ahead of it that
@@ -70,7 +71,7 @@ const ACK_WAIT_MARGIN_MS = 5_000;
  * Redis command of it times out, so that a slow or hung Redis fails the batch
  * (and the listener gives it back with its own backoff) rather than NATS
  * redelivering messages that are still being handled, which would put copies
- * of them in later batches. 35 s with the default 5 s command timeout.
+ * of them in later batches. 45 s with the default 5 s command timeout.
  *
  * @param commandTimeoutMs - `REDIS_COMMAND_TIMEOUT_MS`
  * @returns milliseconds
@@ -78,6 +79,9 @@ const ACK_WAIT_MARGIN_MS = 5_000;
 export function orderCreatedAckWaitMs(commandTimeoutMs: number): number {
   return Math.max(MIN_ACK_WAIT_MS, BATCHES_PER_MESSAGE * ROUND_TRIPS_PER_BATCH * commandTimeoutMs + ACK_WAIT_MARGIN_MS);
 }
+
+/** The default of `REDIS_COMMAND_TIMEOUT_MS` (see `config.ts`). */
+const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 5_000;
 
 /** Options of an {@link OrderCreatedListener}. */
 export interface OrderCreatedListenerOptions extends ListenerOptions {
@@ -101,7 +105,7 @@ export interface OrderCreatedListenerOptions extends ListenerOptions {
 
 /**
  * Schedules the expirations of new orders, a batch at a time: the orders that
- * arrived together are stored with one pipelined check and one `addBulk`
+ * arrived together are stored with one check script and one `addBulk`
  * (`ExpirationScheduler.scheduleExpirations`), with the correlation id of each
  * order:created in its job.
  *
@@ -130,7 +134,7 @@ export class OrderCreatedListener extends BatchListener<OrderCreatedEvent> {
 
   constructor(client: EventClient, options: OrderCreatedListenerOptions) {
     super(client, options);
-    this.ackWait = orderCreatedAckWaitMs(options.redisCommandTimeoutMs ?? 5_000);
+    this.ackWait = orderCreatedAckWaitMs(options.redisCommandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS);
     this.expirations = options.expirations;
     this.metrics = options.metrics;
     this.summary = options.summary ?? ingestSummary(this.logger);

@@ -97,7 +97,8 @@ describe('createExpirationQueue', () => {
     const job = await expirations.queue.add({ orderId }, { jobId: orderId });
 
     expect(job.opts.removeOnComplete).toEqual({ age: 3600 });
-    expect(job.opts.removeOnFail).toBe(false);
+    // Unset: Bull keeps failed jobs, for the failed-job reviver.
+    expect(job.opts.removeOnFail).toBeUndefined();
   });
 
   it('cancel removes the pending job and remembers the cancellation', async () => {

@@ -57,13 +57,13 @@ describe('OrderCreatedListener', () => {
         subject: 'order:created',
         queueGroupName: 'expiration-service',
         maxInFlight: 1000,
-        ackWait: 35_000,
+        ackWait: 45_000,
       }),
     ]);
   });
 
-  it('derives its ack wait from the Redis command timeout: six timed-out round trips and a margin, at least 30 s', () => {
-    expect([100, 5_000, 10_000].map(orderCreatedAckWaitMs)).toEqual([30_000, 35_000, 65_000]);
+  it('derives its ack wait from the Redis command timeout: eight timed-out round trips and a margin, at least 30 s', () => {
+    expect([100, 5_000, 10_000].map(orderCreatedAckWaitMs)).toEqual([30_000, 45_000, 85_000]);
   });
 
   it('schedules a job delayed until expiresAt, then acks', async () => {

@@ -78,7 +78,7 @@ describe('OrderCreatedListener on JetStream', () => {
     const jobs = await Promise.all(orders.map((o) => expirations.queue.getJob(expirationJobId(o.id))));
 
     expect(consumer.num_redelivered).toBe(0);
-    expect(consumer.config.ack_wait).toBe(35_000 * 1e6);
+    expect(consumer.config.ack_wait).toBe(45_000 * 1e6);
     expect(await expirations.queue.getDelayedCount()).toBe(600);
     expect(jobs.map((job) => job?.data)).toEqual(orders.map((o) => ({ orderId: o.id, correlationId: `req-${o.id}` })));
     expect(await counter(metrics.jobsScheduled)).toBe(600);
