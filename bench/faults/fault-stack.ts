@@ -29,6 +29,8 @@ export class FaultStack {
   /** Every service started, stopped or not. */
   readonly processes: TicketingProcess[] = [];
   private readonly cleanups: Array<() => Promise<unknown>> = [];
+  /** Counted when a start begins, so that replicas started together get distinct names. */
+  private expirationsStarted = 0;
 
   private constructor(
     readonly workDir: string,
@@ -89,7 +91,7 @@ export class FaultStack {
     return this.track(
       TicketingProcess.start({
         service: 'expiration',
-        name: `expiration#${this.processes.filter((p) => p.name.startsWith('expiration')).length + 1}`,
+        name: `expiration#${++this.expirationsStarted}`,
         healthPort,
         env: {
           ...this.busEnv(),

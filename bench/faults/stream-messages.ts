@@ -51,3 +51,22 @@ export async function deleteStoredMessage(bus: JetStreamBus, seq: number): Promi
     throw new Error(`could not delete message ${seq} of ${bus.stream}: ${body.error?.description ?? reply.string()}`);
   }
 }
+
+/**
+ * Reads the bus's stream's `duplicate_window` (JetStream API `STREAM.INFO`):
+ * how long the stream remembers a message id, so that a publish repeated with
+ * the same id within it is dropped.
+ *
+ * @param bus - a connected bus
+ * @returns milliseconds
+ * @throws Error when the stream can't be read
+ */
+export async function duplicateWindowMs(bus: JetStreamBus): Promise<number> {
+  const reply = await bus.connection.request(`$JS.API.STREAM.INFO.${bus.stream}`, undefined, { timeout: 10_000 });
+  const body = reply.json<{ config?: { duplicate_window?: number } } & ApiError>();
+  if (typeof body.config?.duplicate_window !== 'number') {
+    throw new Error(`could not read the stream ${bus.stream}: ${body.error?.description ?? reply.string()}`);
+  }
+  // Nanoseconds on the wire.
+  return body.config.duplicate_window / 1e6;
+}

@@ -104,6 +104,18 @@ export class TicketingProcess {
     return this.child?.stop(30_000);
   }
 
+  /**
+   * SIGKILLs it, as a lost node or the OOM killer would: no shutdown, jobs and
+   * messages in flight are left as they are. Not counted as a crash.
+   *
+   * @returns how it exited
+   */
+  async kill(): Promise<ChildExit | undefined> {
+    this.stopping = true;
+    this.child?.kill('SIGKILL');
+    return this.child?.exited;
+  }
+
   private record(line: string): void {
     try {
       this.lines.push(JSON.parse(line) as LogLine);

@@ -3,7 +3,7 @@
  * JetStream subscriber, or the raw Bull worker's report.
  */
 export class FiringLog {
-  private readonly entries = new Map<string, { first: number; count: number; keys?: Set<number> }>();
+  private readonly entries = new Map<string, { first: number; last: number; count: number; keys?: Set<number> }>();
   private total = 0;
   /** Epoch milliseconds of the latest record. */
   lastRecordAt = 0;
@@ -19,7 +19,7 @@ export class FiringLog {
   record(orderId: string, at: number, key?: number): void {
     let entry = this.entries.get(orderId);
     if (!entry) {
-      entry = { first: at, count: 0 };
+      entry = { first: at, last: at, count: 0 };
       this.entries.set(orderId, entry);
     }
     if (key !== undefined) {
@@ -28,6 +28,7 @@ export class FiringLog {
       entry.keys.add(key);
     }
     entry.count++;
+    entry.last = Math.max(entry.last, at);
     this.total++;
     this.lastRecordAt = Math.max(this.lastRecordAt, at);
   }
@@ -50,6 +51,11 @@ export class FiringLog {
   /** When an order was first seen, or undefined. */
   first(orderId: string): number | undefined {
     return this.entries.get(orderId)?.first;
+  }
+
+  /** When an order was last seen, or undefined: with `first`, how far apart its copies came. */
+  last(orderId: string): number | undefined {
+    return this.entries.get(orderId)?.last;
   }
 
   /** How many times an order was seen. */
