@@ -29,6 +29,14 @@ export interface OrdersServiceOptions {
    * @defaultValue does nothing
    */
   exit?: (code: number) => void;
+  /**
+   * An open store to use instead of opening the one `config.store` names, such
+   * as one store shared by two instances in a test of replicas. The caller
+   * keeps it: shutdown does not close it.
+   *
+   * @defaultValue the store of the config, closed by shutdown
+   */
+  store?: OrdersStore;
 }
 
 /** A running orders service. */
@@ -64,8 +72,8 @@ export async function startOrdersService(config: OrdersConfig, options: OrdersSe
   for (const warning of config.warnings) logger.warn(warning);
   try {
     const metrics = new OrdersMetrics({ defaultMetrics: true });
-    const store = await createStore(config.store, logger);
-    steps.unshift({ name: 'store', run: () => store.close() });
+    const store = options.store ?? (await createStore(config.store, logger));
+    if (!options.store) steps.unshift({ name: 'store', run: () => store.close() });
 
     const bus = await connectEventBus(config.eventBus, logger);
     steps.unshift({ name: 'nats', run: () => bus.close() });
