@@ -6,8 +6,15 @@ import { z } from 'zod';
 import { envPort, envString, envUrl, loadConfig } from '@grider-ms-tickets/common';
 import { REPO_ROOT, RESULTS_DIR } from './lib/paths';
 
-export const SCENARIOS = ['ingest', 'precision', 'burst', 'recovery', 'capacity'] as const;
+export const SCENARIOS = ['ingest', 'precision', 'burst', 'recovery', 'capacity', 'replicas'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * What `--quick` runs unless `--scenarios` says otherwise: every scenario but
+ * replicas, which starts four service processes per measurement and would
+ * slow the CI check down while telling it nothing the others don't.
+ */
+export const QUICK_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'replicas');
 
 /**
  * (a) is the naive course-style baseline, (b) raw Bull without NATS, (c) raw
@@ -71,13 +78,13 @@ const envSchema = z.object({
 const SERVICE_DEFAULT_CONCURRENCY = 50;
 
 export const USAGE = `npm run bench -- [options]
-  --quick                 a tenth of the load (the CI check)
+  --quick                 a tenth of the load, and every scenario but replicas (the CI check)
   --scenarios=a,b         some of: ${SCENARIOS.join(', ')} (default: all)
   --targets=a,b           some of: ${TARGETS.join(', ')} (default: all)
   --service=auto|dist|tsx how to start the expiration service (default: auto, dist when its build is fresh)
   --env=NAME=VALUE        an extra variable for the service, repeatable
   --raw-env=NAME=VALUE    an extra variable for the raw Bull worker (LOCK_DURATION_MS, STALLED_INTERVAL_MS), repeatable
-  --replicas=N            service processes sharing the work (default 1)
+  --replicas=N            service processes sharing the work (default 1; the replicas scenario runs 1 and 3)
   --node-arg=ARG          a node option for the service, repeatable; --node-arg=--cpu-prof writes one
                           .cpuprofile per service process to the log folder (see src/profile-summary.ts)
   --raw-node-arg=ARG      a node option for the raw Bull workers, repeatable (e.g. --raw-node-arg=--cpu-prof)
@@ -137,7 +144,12 @@ export function loadBenchSettings(argv: string[], env: NodeJS.ProcessEnv = proce
     mode: quick ? 'quick' : 'full',
     redis: { host: e.REDIS_HOST, port: e.REDIS_PORT },
     natsUrl: e.NATS_URL,
-    scenarios: pickList(values.scenarios, sweep === undefined ? SCENARIOS : ['burst'], SCENARIOS, '--scenarios'),
+    scenarios: pickList(
+      values.scenarios,
+      sweep !== undefined ? ['burst'] : quick ? QUICK_SCENARIOS : SCENARIOS,
+      SCENARIOS,
+      '--scenarios',
+    ),
     targets: pickList(values.targets, sweep === undefined ? TARGETS : ['service', 'raw-publish'], TARGETS, '--targets'),
     serviceLaunch: resolveLaunch(values.service),
     serviceEnv,

@@ -9,9 +9,17 @@ describe('loadBenchSettings', () => {
     const settings = loadBenchSettings(['--service=tsx'], ENV);
 
     expect(settings.targets).toEqual(['service', 'naive', 'raw', 'raw-publish']);
-    expect(settings.scenarios).toEqual(['ingest', 'precision', 'burst', 'recovery', 'capacity']);
+    expect(settings.scenarios).toEqual(['ingest', 'precision', 'burst', 'recovery', 'capacity', 'replicas']);
     expect(settings.sweepConcurrency).toEqual([]);
     expect(path.basename(settings.out)).toBe('latest.json');
+  });
+
+  it('with --quick, leaves the replicas scenario out unless asked for', () => {
+    const quick = loadBenchSettings(['--service=tsx', '--quick'], ENV);
+    const asked = loadBenchSettings(['--service=tsx', '--quick', '--scenarios=replicas'], ENV);
+
+    expect(quick.scenarios).toEqual(['ingest', 'precision', 'burst', 'recovery', 'capacity']);
+    expect(asked.scenarios).toEqual(['replicas']);
   });
 
   it('with --sweep-concurrency, runs the burst on the service and raw Bull + publish unless told otherwise', () => {

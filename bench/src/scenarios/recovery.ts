@@ -81,11 +81,24 @@ function worstOf(runs: Metrics[], settings: BenchSettings): Metrics {
   };
 }
 
-function recoverOnce(
+/**
+ * One recovery: orders stored, the overdue ones half fired, a SIGKILL, a
+ * restart `downtimeMs` later, then a wait until every order has fired and the
+ * queue is idle.
+ *
+ * @param name - the target
+ * @param settings - the run's settings (`replicas`: how many service processes)
+ * @param ctx - progress and the measured ingest rates
+ * @param phaseMs - how much later than the earliest moment the overdue orders fall due
+ * @param victim - the one service process to kill and restart (0-based); all of them when left out
+ * @returns the figures of this one run
+ */
+export function recoverOnce(
   name: TargetName,
   settings: BenchSettings,
   ctx: ScenarioContext,
   phaseMs: number,
+  victim?: number,
 ): Promise<Metrics> {
   return withTarget(name, settings, { label: `recovery-${name}`, worker: true }, async (target) => {
     const { pending, overdue, downtimeMs, timeoutMs } = settings.recovery;
@@ -101,12 +114,12 @@ function recoverOnce(
     ctx.progress.phase('firing until the kill', overdue, () => target.firings.distinct);
     await sleepUntil(dueAt);
     await waitFor(() => target.firings.seenOf(overdueOrders) >= overdue / 2, { timeoutMs: 30_000, intervalMs: 1 });
-    await target.kill();
+    await target.kill(victim);
     const killedAt = Date.now();
     const firedBeforeKill = target.firings.seenOf(orders);
     ctx.progress.phase('killed, restarting');
     await sleepUntil(killedAt + downtimeMs);
-    const { spawnedAt, readyAt } = await target.restart();
+    const { spawnedAt, readyAt } = await target.restart(victim);
     ctx.progress.phase('recovering', n, () => target.firings.distinct);
 
     // Wait until every order has fired AND the queue is idle: jobs that were
@@ -132,6 +145,8 @@ function recoverOnce(
     const late = Math.min(unpublished, sizes.delayed + sizes.waiting + sizes.active);
     return {
       recoveryMs: unpublished === 0 ? Math.max(0, last - spawnedAt) : null,
+      // With replicas left running, the work goes on before the restart.
+      killToAllMs: unpublished === 0 ? Math.max(0, last - killedAt) : null,
       ...counts,
       lost: unpublished - late,
       lateAtTimeout: late,

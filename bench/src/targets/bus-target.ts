@@ -125,13 +125,19 @@ export class BusTarget implements Target {
     return redisCpuMs(this.redis);
   }
 
-  async kill(): Promise<void> {
-    for (const child of this.children) child.kill('SIGKILL');
-    await Promise.all(this.children.map((c) => c.exited));
+  async kill(replica?: number): Promise<void> {
+    const victims = replica === undefined ? this.children : [this.replica(replica)];
+    for (const child of victims) child.kill('SIGKILL');
+    await Promise.all(victims.map((c) => c.exited));
   }
 
-  async restart(): Promise<RestartTimes> {
-    return this.startProcess();
+  async restart(replica?: number): Promise<RestartTimes> {
+    if (replica === undefined) return this.startProcess();
+    this.replica(replica);
+    this.starts++;
+    const { child, ready } = await this.spawnReplica(replica);
+    this.children[replica] = child;
+    return { spawnedAt: child.spawnedAt, readyAt: await ready };
   }
 
   close(): Promise<void> {
@@ -161,8 +167,15 @@ export class BusTarget implements Target {
     return this.closing;
   }
 
-  private async startProcess(): Promise<RestartTimes> {
-    const common = {
+  /** The service process of a replica; throws for one that does not exist. */
+  private replica(index: number): ManagedChild {
+    const child = this.name === 'service' ? this.children[index] : undefined;
+    if (!child) throw new Error(`${this.name} has no replica #${index + 1}`);
+    return child;
+  }
+
+  private get commonEnv(): Record<string, string> {
+    return {
       NATS_URL: this.settings.natsUrl,
       NATS_STREAM: this.space.stream,
       NATS_SUBJECT_PREFIX: this.space.subjectPrefix,
@@ -170,7 +183,34 @@ export class BusTarget implements Target {
       REDIS_PORT: String(this.settings.redis.port),
       QUEUE_PREFIX: this.space.prefix,
     };
-    const logFile = path.join(this.settings.logDir, `${this.space.id}.log`);
+  }
+
+  /** Starts one service process; `ready` resolves (epoch ms) once it answers /readyz. */
+  private async spawnReplica(index: number): Promise<{ child: ManagedChild; ready: Promise<number> }> {
+    const healthPort = await freePort();
+    const logFile = path.join(this.settings.logDir, `${this.space.id}${index === 0 ? '' : `-${index + 1}`}.log`);
+    const child = spawnService({
+      name: `expiration#${index + 1}`,
+      launch: this.settings.serviceLaunch,
+      nodeArgs: profilingArgs(
+        this.settings.serviceNodeArgs,
+        this.settings.logDir,
+        `${path.basename(logFile, '.log')}${this.starts > 1 ? `-start${this.starts}` : ''}`,
+      ),
+      env: {
+        ...this.commonEnv,
+        EVENT_BUS: 'jetstream',
+        HEALTH_PORT: String(healthPort),
+        LOG_LEVEL: 'info',
+        EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
+        ...this.settings.serviceEnv,
+      },
+      logFile,
+    });
+    return { child, ready: waitServiceReady(child, healthPort) };
+  }
+
+  private async startProcess(): Promise<RestartTimes> {
     if (this.name === 'service') {
       // Several replicas share the durable consumers and the Bull queue, as
       // pods of one Deployment do.
@@ -178,28 +218,9 @@ export class BusTarget implements Target {
       this.starts++;
       const ready: Promise<number>[] = [];
       for (let i = 0; i < this.settings.replicas; i++) {
-        const healthPort = await freePort();
-        const replicaLog = i === 0 ? logFile : logFile.replace(/\.log$/, `-${i + 1}.log`);
-        const child = spawnService({
-          name: `expiration#${i + 1}`,
-          launch: this.settings.serviceLaunch,
-          nodeArgs: profilingArgs(
-            this.settings.serviceNodeArgs,
-            this.settings.logDir,
-            `${path.basename(replicaLog, '.log')}${this.starts > 1 ? `-start${this.starts}` : ''}`,
-          ),
-          env: {
-            ...common,
-            EVENT_BUS: 'jetstream',
-            HEALTH_PORT: String(healthPort),
-            LOG_LEVEL: 'info',
-            EXPIRATION_CONCURRENCY: String(this.settings.concurrency),
-            ...this.settings.serviceEnv,
-          },
-          logFile: replicaLog,
-        });
-        this.children.push(child);
-        ready.push(waitServiceReady(child, healthPort));
+        const replica = await this.spawnReplica(i);
+        this.children.push(replica.child);
+        ready.push(replica.ready);
       }
       const readyAt = Math.max(...(await Promise.all(ready)));
       return { spawnedAt: this.children[0].spawnedAt, readyAt };
@@ -210,7 +231,7 @@ export class BusTarget implements Target {
       command: process.execPath,
       args: tsxArgs(path.join('bench', 'src', 'naive', 'main.ts')),
       cwd: REPO_ROOT,
-      env: common,
+      env: this.commonEnv,
       onLine: (line) => {
         if (line.includes('"msg":"ready"')) ready = true;
       },

@@ -57,10 +57,19 @@ export interface Target {
   cpuMs(): number | null;
   /** CPU milliseconds the Redis server has used so far. */
   redisCpuMs(): Promise<number>;
-  /** SIGKILLs the worker process and waits until it is gone. */
-  kill(): Promise<void>;
-  /** Starts the worker process again and waits until it is ready. */
-  restart(): Promise<RestartTimes>;
+  /**
+   * SIGKILLs the worker processes and waits until they are gone.
+   *
+   * @param replica - only this one (0-based) of the service's `--replicas`
+   *   processes; the other targets have one worker and ignore it
+   */
+  kill(replica?: number): Promise<void>;
+  /**
+   * Starts the worker processes again and waits until they are ready.
+   *
+   * @param replica - only this one of the service's processes, as for `kill`
+   */
+  restart(replica?: number): Promise<RestartTimes>;
   /** Stops every process, then deletes the stream and the Redis keys. Safe to call twice. */
   close(): Promise<void>;
 }
