@@ -4,10 +4,10 @@ import { ExpirationObserver } from '../src/lib/expiration-observer';
 import type { FiringLog } from '../src/lib/firing-log';
 import { publishAll } from '../src/lib/nats-tools';
 import { makeOrders, orderCancelledData, orderCreatedData, type BenchOrder } from '../src/lib/orders';
-import { queueSizes } from '../src/lib/redis-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil, waitFor } from '../src/lib/wait';
 import { FaultStack } from './fault-stack';
+import { waitQueueQuiet } from './queue-quiet';
 import { pick } from './random';
 import { goOnAfterTimeout } from './scenario-verdict';
 import { duplicateWindowMs } from './stream-messages';
@@ -143,18 +143,7 @@ export async function runExpirationReplicasScenario(): Promise<ExpirationReplica
     }).then(() => {
       allExpiredAfterMs = Date.now() - t0;
     }, note);
-    // Quiet: nothing queued and nothing new seen for 3 s, so that a late
-    // duplicate or an expiration of a cancelled order would be caught.
-    await waitFor(
-      async () => {
-        const s = await queueSizes(redis, (k) => space.key(k));
-        return (
-          s.delayed + s.waiting + s.active === 0 &&
-          Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt) > 3_000
-        );
-      },
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the queue to be idle' },
-    ).catch(note);
+    await waitQueueQuiet(redis, space, observer).catch(note);
 
     return {
       expected,

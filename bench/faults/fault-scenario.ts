@@ -8,10 +8,10 @@ import { ExpirationObserver } from '../src/lib/expiration-observer';
 import { benchLogger, connectBus, publishAll, publishRaw } from '../src/lib/nats-tools';
 import { makeOrders, orderCancelledData, orderCreatedData, type BenchOrder } from '../src/lib/orders';
 import { freePort } from '@grider-ms-tickets/common/testing';
-import { queueSizes } from '../src/lib/redis-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { Space } from '../src/lib/space';
 import { sleepUntil, waitFor } from '../src/lib/wait';
+import { waitQueueQuiet } from './queue-quiet';
 import { pick, seededRandom } from './random';
 import { NatsServer, RedisServer } from './servers';
 import { ServiceSupervisor, type ServiceExit, type ServiceLogLine } from './service-supervisor';
@@ -261,18 +261,7 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
       what: 'the late duplicates to be handled',
     }).catch(() => log('not every late duplicate was logged as a duplicate'));
 
-    // Quiet: nothing queued, nothing new seen for 3 s, so that a wrong
-    // expiration of a cancelled order or a late duplicate would be caught.
-    await waitFor(
-      async () => {
-        const s = await queueSizes(redis, (k) => space.key(k));
-        return (
-          s.delayed + s.waiting + s.active === 0 &&
-          Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt) > 3_000
-        );
-      },
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the queue to be idle' },
-    ).catch(() => log('the queue did not become idle'));
+    await waitQueueQuiet(redis, space, observer).catch(() => log('the queue did not become idle'));
 
     const readyAtEnd = (await httpStatus(healthPort, '/readyz')) === 200;
     const finalExit = await supervisor.stop();
