@@ -1,4 +1,5 @@
 import { checkGatewayRoutes } from './gateway-rules';
+import { checkHighAvailability } from './ha-rules';
 import { checkImageVersions } from './image-versions';
 import { isWorkload, type K8sObject } from './manifest';
 import { checkNetworkPolicies } from './network-policy-rules';
@@ -24,6 +25,7 @@ export const RULES = [
   'env',
   'wiring',
   'availability',
+  'replication',
   'auth',
   'secrets',
   'network-policy',
@@ -45,6 +47,7 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkStores(workloads, context),
     ...checkServices(objects, context),
     ...checkTopology(objects, context),
+    ...checkHighAvailability(objects, context),
     ...checkGatewayRoutes(objects, context),
     ...checkSecurity(objects, context),
     ...checkNetworkPolicies(objects, context),
