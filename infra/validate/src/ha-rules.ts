@@ -101,8 +101,17 @@ function checkStreamReplicas(
 /**
  * The hosts of the cluster routes of a NATS server: `--routes` on its command
  * line, and `routes` in its config file.
+ *
+ * @param objects - the objects of one overlay
+ * @param w - a workload that runs NATS servers
+ * @param c - its nats container
+ * @returns each route's host and port
  */
-function routeHosts(objects: readonly K8sObject[], w: Workload, c: IContainer): { host: string; port: number }[] {
+export function routeHosts(
+  objects: readonly K8sObject[],
+  w: Workload,
+  c: IContainer,
+): { host: string; port: number }[] {
   const argv = commandLine(c);
   const urls = (optionValue(argv, ['--routes']) ?? '').split(',');
   const file = optionValue(argv, ['-c', '--config']);

@@ -1,3 +1,4 @@
+import { checkClusterTraffic } from './cluster-traffic-rules';
 import { checkGatewayRoutes } from './gateway-rules';
 import { checkHighAvailability } from './ha-rules';
 import { checkImageVersions } from './image-versions';
@@ -51,6 +52,7 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkGatewayRoutes(objects, context),
     ...checkSecurity(objects, context),
     ...checkNetworkPolicies(objects, context),
+    ...checkClusterTraffic(objects, context),
     ...checkImageVersions(workloads, context),
     ...checkMonitoring(objects, context),
   ];
