@@ -9,7 +9,7 @@
 # file as auth-pass: Sentinel reads it nowhere else. The emptyDir is in memory.
 set -eu
 self="${POD_NAME}.${REDIS_SERVICE}"
-master=$(sh /scripts/redis-master.sh)
+master=$(sh "$(dirname "$0")/redis-master.sh")
 echo "monitoring $master as mymaster"
 umask 077
 cat > /sentinel/sentinel.conf <<CONF
