@@ -8,12 +8,14 @@
 # The password (REDISCLI_AUTH, from the Secret expiration-redis) goes in the
 # file as auth-pass: Sentinel reads it nowhere else. The emptyDir is in memory.
 set -eu
+# The file the command line names: redis-server <file> --sentinel …
+conf="$2"
 self="${POD_NAME}.${REDIS_SERVICE}"
 master=$(sh "$(dirname "$0")/redis-master.sh")
 echo "monitoring $master as mymaster"
 umask 077
-cat > /sentinel/sentinel.conf <<CONF
-dir /sentinel
+cat > "$conf" <<CONF
+dir $(dirname "$conf")
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip ${self}
