@@ -84,6 +84,9 @@ function checkBudgets(objects: readonly K8sObject[], context: RuleContext): Prob
     const at = `${context.where}: ${describe(pdb)}`;
     const selected = workloadsSelectedBy(objects, pdb.spec?.selector?.matchLabels);
     if (selected.length === 0) found.add(at, 'selects no workload');
+    if (pdb.spec?.maxUnavailable === 0 || pdb.spec?.maxUnavailable === '0%') {
+      found.add(at, 'maxUnavailable 0: no pod could ever be evicted, and node drains would hang');
+    }
     for (const w of selected) {
       const replicas = minimumReplicas(objects, w);
       const minAvailable = pdb.spec?.minAvailable;

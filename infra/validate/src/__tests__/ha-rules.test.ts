@@ -172,6 +172,15 @@ describe('availability: PodDisruptionBudgets and the autoscaler', () => {
     ]);
   });
 
+  it('when a budget allows no eviction at all (maxUnavailable 0), says drains would hang', () => {
+    const problems = problemsAfter('prod-ha', (objects) => {
+      find(objects, 'PodDisruptionBudget', 'nats-pdb').spec.maxUnavailable = 0;
+    });
+    expect(ofRules(problems, 'availability')).toEqual([
+      'availability: overlays/prod-ha: PodDisruptionBudget/nats-pdb: maxUnavailable 0: no pod could ever be evicted, and node drains would hang',
+    ]);
+  });
+
   it('on one replica outside production (dev), asks for none', () => {
     expect(
       ofRules(
