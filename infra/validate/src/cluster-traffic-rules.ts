@@ -4,14 +4,11 @@ import { commandLine, optionValue, runsJetStream, runsRedisServer, runsSentinel 
 import { endpointWorkloads, podPort, resolveHost } from './endpoints';
 import { DEFAULT_ROUTE_PORT, routeHosts } from './ha-rules';
 import { containersOf, describe, findObject, isWorkload, type K8sObject, type Workload } from './manifest';
-import { allowsTraffic } from './network-policy-rules';
-import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { allowsTraffic, type Policy } from './network-policy-rules';
 import { minimumReplicas } from './replicas';
 import { Findings, type Problem, type RuleContext } from './rule-context';
 import { envPlaceholder } from './service-rules';
 import { SERVICES, type Dependency, type ServiceSpec } from './services';
-
-type Policy = INetworkPolicy & K8sObject;
 
 /** One connection the pods must be let through for. */
 interface Flow {

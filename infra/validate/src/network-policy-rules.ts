@@ -4,7 +4,8 @@ import { declaresPort, describe, isWorkload, type K8sObject, type Workload } fro
 import { Findings, type Problem, type RuleContext } from './rule-context';
 import { SHARED_CLUSTER_ANNOTATION } from './shared-cluster';
 
-type Policy = INetworkPolicy & K8sObject;
+/** A NetworkPolicy, after the schema check. */
+export type Policy = INetworkPolicy & K8sObject;
 
 /**
  * Every pod is behind a NetworkPolicy: the namespace denies ingress by
