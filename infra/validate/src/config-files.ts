@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { IConfigMap, IContainer, IEnvVar } from 'kubernetes-models/v1';
 import { findObject, type K8sObject, type Workload } from './manifest';
 
@@ -60,7 +61,39 @@ export function mountedConfigFile(
   const key = file.slice(mount.mountPath.replace(/\/$/, '').length + 1);
   const text = configMap?.data?.[key];
   if (text === undefined) return { missing: `${file}: ConfigMap ${name} has no key ${key}` };
-  return { text, configMap: name };
+  return withIncludes(text, configMap?.data ?? {}, name, file);
+}
+
+/** nats-server's `include <file>`: a path relative to the including file's folder. */
+const INCLUDE = /^[ \t]*include[ \t]+("[^"]+"|'[^']+'|[^\s;]+)[ \t]*;?[ \t]*$/gm;
+
+/**
+ * Puts the text of each file a config includes in place of its `include`
+ * line, as nats-server reads it: the included files are keys of the same
+ * ConfigMap, in the same folder.
+ */
+function withIncludes(
+  text: string,
+  data: Readonly<Record<string, string>>,
+  configMap: string,
+  file: string,
+  depth = 0,
+): { text: string; configMap: string } | { missing: string } {
+  let missing: string | undefined;
+  const expanded = text.replace(INCLUDE, (_line, quoted: string) => {
+    const included = path.posix.normalize(quoted.replace(/^["']|["']$/g, ''));
+    const inner = data[included];
+    if (depth >= 5) missing ??= `${file}: includes nest deeper than 5 files`;
+    else if (inner === undefined || included.includes('/')) {
+      missing ??= `${file} includes ${included}, which is not a key of ConfigMap ${configMap}`;
+    } else {
+      const result = withIncludes(inner, data, configMap, included, depth + 1);
+      if ('missing' in result) missing ??= result.missing;
+      else return result.text;
+    }
+    return '';
+  });
+  return missing === undefined ? { text: expanded, configMap } : { missing };
 }
 
 /** A user of a NATS server's authorization block. */

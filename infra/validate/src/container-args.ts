@@ -56,3 +56,20 @@ export function imageName(container: IContainer): string {
 export function runsJetStream(container: IContainer): boolean {
   return imageName(container) === 'nats' && hasFlag(commandLine(container), ['-js', '--jetstream']);
 }
+
+/**
+ * @param container - a container
+ * @returns whether it runs Redis Sentinel (`redis-server … --sentinel`, or `redis-sentinel`) rather than a Redis server
+ */
+export function runsSentinel(container: IContainer): boolean {
+  const argv = commandLine(container);
+  return imageName(container) === 'redis' && (hasFlag(argv, ['--sentinel']) || argv.includes('redis-sentinel'));
+}
+
+/**
+ * @param container - a container
+ * @returns whether it runs a Redis server: the redis image, not as a Sentinel
+ */
+export function runsRedisServer(container: IContainer): boolean {
+  return imageName(container) === 'redis' && !runsSentinel(container);
+}

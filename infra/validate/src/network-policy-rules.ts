@@ -4,7 +4,8 @@ import { declaresPort, describe, isWorkload, type K8sObject, type Workload } fro
 import { Findings, type Problem, type RuleContext } from './rule-context';
 import { SHARED_CLUSTER_ANNOTATION } from './shared-cluster';
 
-type Policy = INetworkPolicy & K8sObject;
+/** A NetworkPolicy, after the schema check. */
+export type Policy = INetworkPolicy & K8sObject;
 
 /**
  * Every pod is behind a NetworkPolicy: the namespace denies ingress by
@@ -76,4 +77,63 @@ function isDefaultDenyIngress(policy: Policy): boolean {
 
 function servesPort(w: Workload, port: string | number): boolean {
   return w.spec.template.spec.containers.some((c) => declaresPort(c, port));
+}
+
+/**
+ * Whether the policies let pods with some labels, in the same namespace, reach
+ * a workload's pods on a port. A pod no policy selects for ingress accepts
+ * anything; otherwise one of those policies must have a rule whose peers take
+ * in the sender (a podSelector of this namespace, or every pod of every
+ * namespace) and whose ports take in the port.
+ *
+ * @param policies - the NetworkPolicies of one overlay
+ * @param fromLabels - the sending pods' labels
+ * @param to - the receiving workload
+ * @param port - the port as its pods listen on it: a number, or a container port's name
+ * @returns whether it may
+ */
+export function allowsTraffic(
+  policies: readonly Policy[],
+  fromLabels: Readonly<Record<string, string>>,
+  to: Workload,
+  port: string | number,
+): boolean {
+  const toLabels = to.spec.template.metadata?.labels ?? {};
+  const isolating = policies.filter(
+    (p) => selects(p.spec?.podSelector, toLabels) && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
+  );
+  if (isolating.length === 0) return true;
+  const declared = to.spec.template.spec.containers
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => (typeof port === 'string' ? p.name === port : p.containerPort === port));
+  const number = typeof port === 'number' ? port : declared?.containerPort;
+  const name = typeof port === 'string' ? port : declared?.name;
+  return isolating.some((policy) =>
+    (policy.spec?.ingress ?? []).some((rule) => {
+      const peers = rule.from ?? [];
+      const fromOk =
+        peers.length === 0 ||
+        peers.some((peer) => {
+          if (peer.ipBlock) return false;
+          // A namespaceSelector with labels picks namespaces this check can't see: not ours, for all it knows.
+          if (peer.namespaceSelector && !isEmptySelector(peer.namespaceSelector)) return false;
+          return peer.podSelector === undefined || selects(peer.podSelector, fromLabels);
+        });
+      const ports = rule.ports ?? [];
+      const portOk =
+        ports.length === 0 ||
+        ports.some(
+          (p) =>
+            p.port === undefined ||
+            p.port === name ||
+            p.port === number ||
+            (typeof p.port === 'number' &&
+              p.endPort !== undefined &&
+              number !== undefined &&
+              number >= p.port &&
+              number <= p.endPort),
+        );
+      return fromOk && portOk;
+    }),
+  );
 }

@@ -1,4 +1,6 @@
+import { checkClusterTraffic } from './cluster-traffic-rules';
 import { checkGatewayRoutes } from './gateway-rules';
+import { checkHighAvailability } from './ha-rules';
 import { checkImageVersions } from './image-versions';
 import { isWorkload, type K8sObject } from './manifest';
 import { checkNetworkPolicies } from './network-policy-rules';
@@ -24,6 +26,7 @@ export const RULES = [
   'env',
   'wiring',
   'availability',
+  'replication',
   'auth',
   'secrets',
   'network-policy',
@@ -45,9 +48,11 @@ export function checkRules(objects: readonly K8sObject[], context: RuleContext):
     ...checkStores(workloads, context),
     ...checkServices(objects, context),
     ...checkTopology(objects, context),
+    ...checkHighAvailability(objects, context),
     ...checkGatewayRoutes(objects, context),
     ...checkSecurity(objects, context),
     ...checkNetworkPolicies(objects, context),
+    ...checkClusterTraffic(objects, context),
     ...checkImageVersions(workloads, context),
     ...checkMonitoring(objects, context),
   ];

@@ -265,10 +265,10 @@ function checkServiceMongo(c: IContainer, at: string, found: Findings): void {
   }
 }
 
-/** @returns the host of the container's NATS_URL, or '' when it has none that parses */
+/** @returns the host of the container's NATS_URL (the first server of a list), or '' when it has none that parses */
 function natsHost(c: IContainer): string {
   try {
-    return new URL(envVar(c, 'NATS_URL')?.value ?? '').hostname;
+    return new URL((envVar(c, 'NATS_URL')?.value ?? '').split(',')[0].trim()).hostname;
   } catch {
     return '';
   }

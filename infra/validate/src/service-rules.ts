@@ -1,7 +1,8 @@
 import type { IContainer, IEnvVar, ISecret, ISecretKeySelector } from 'kubernetes-models/v1';
 import { ConfigError } from '@grider-ms-tickets/common';
 import { imageName, runsJetStream } from './container-args';
-import { describe, findObject, findService, isPinned, parseImage, workloadsSelectedBy } from './manifest';
+import { endpointProblem, endpointWorkloads, resolveHost } from './endpoints';
+import { describe, findObject, isPinned, parseImage } from './manifest';
 import type { K8sObject, Workload } from './manifest';
 import { Findings, type RuleContext, type Problem } from './rule-context';
 import { SERVICES, type ServiceSpec } from './services';
@@ -157,8 +158,10 @@ function checkEnv(
 /**
  * The service listens on its `http` port, and what it connects to are
  * Services of this overlay, on ports they expose, or of the shared cluster it
- * deploys into, on the ports it lists; `EVENT_BUS` matches the NATS server
- * that the NATS Service selects, when that Service is in the overlay.
+ * deploys into, on the ports it lists; a StatefulSet's pod, by its DNS name
+ * under a headless Service (`nats-0.nats-cluster`), is one of its pods, on a
+ * port it declares. `EVENT_BUS` matches the NATS servers each NATS_URL
+ * reaches, when they are in the overlay.
  */
 function checkWiring(
   objects: readonly K8sObject[],
@@ -174,9 +177,9 @@ function checkWiring(
     f.probes.add(at, `the service listens on ${settings.httpPort}, but ${named}`);
   }
   for (const { variable, host, port } of settings.dependencies) {
+    const target = resolveHost(objects, host);
     // Only the Service's own name: the services and their stores share a namespace.
     const name = host.split('.')[0];
-    const target = findService(objects, name);
     const ofCluster = target ? undefined : clusterService(sharedCluster, host);
     if (ofCluster) {
       if (ofCluster.port !== port) {
@@ -184,20 +187,25 @@ function checkWiring(
         f.wiring.add(at, `env ${variable} points at port ${port}, but ${listed}`);
       }
     } else if (!target) f.wiring.add(at, `env ${variable} points at ${host}, but there is no Service ${name}`);
-    else if (!(target.spec?.ports ?? []).some((p) => p.port === port)) {
-      f.wiring.add(at, `env ${variable} points at port ${port}, which Service ${name} does not expose`);
+    else {
+      const problem = endpointProblem(target, port);
+      if (problem) f.wiring.add(at, `env ${variable} points at ${problem}`);
     }
   }
-  const nats = settings.dependencies.find((d) => d.variable === 'NATS_URL');
-  const service = nats && findService(objects, nats.host.split('.')[0]);
-  if (!service) return;
-  const servers = workloadsSelectedBy(objects, service.spec?.selector).flatMap((w) => w.spec.template.spec.containers);
-  const selects = `Service ${service.metadata.name} does not select`;
-  if (settings.eventBus === 'stan' && !servers.some((c) => imageName(c) === 'nats-streaming')) {
-    f.wiring.add(at, `EVENT_BUS is stan, but ${selects} a NATS Streaming server`);
-  }
-  if (settings.eventBus === 'jetstream' && !servers.some(runsJetStream)) {
-    f.wiring.add(at, `EVENT_BUS is jetstream, but ${selects} a nats server run with -js`);
+  for (const nats of settings.dependencies.filter((d) => d.variable === 'NATS_URL')) {
+    const target = resolveHost(objects, nats.host);
+    if (!target) continue;
+    const servers = endpointWorkloads(target).flatMap((w) => w.spec.template.spec.containers);
+    const selects =
+      target.kind === 'service'
+        ? `Service ${target.service.metadata.name} does not select`
+        : `${nats.host} is not a pod that runs`;
+    if (settings.eventBus === 'stan' && !servers.some((c) => imageName(c) === 'nats-streaming')) {
+      f.wiring.add(at, `EVENT_BUS is stan, but ${selects} a NATS Streaming server`);
+    }
+    if (settings.eventBus === 'jetstream' && !servers.some(runsJetStream)) {
+      f.wiring.add(at, `EVENT_BUS is jetstream, but ${selects} a nats server run with -js`);
+    }
   }
 }
 

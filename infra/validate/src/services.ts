@@ -43,6 +43,56 @@ function urlDependency(variable: string, url: string, defaultPort: number): Depe
   return { variable, host: parsed.hostname, port: parsed.port ? Number(parsed.port) : defaultPort };
 }
 
+/**
+ * @param value - a comma-separated list, such as `nats://nats-0.nats-cluster:4222,nats://nats-1.nats-cluster:4222`
+ * @returns its entries, trimmed, empty ones left out
+ */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/**
+ * @param variable - the variable's name
+ * @param entry - `host:port`, or `host`
+ * @param defaultPort - when the entry has no port
+ * @returns its host and port
+ */
+function hostPortDependency(variable: string, entry: string, defaultPort: number): Dependency {
+  const colon = entry.lastIndexOf(':');
+  return colon === -1
+    ? { variable, host: entry, port: defaultPort }
+    : { variable, host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+}
+
+/**
+ * Every NATS server a service may connect to: NATS_URL is one URL or a
+ * comma-separated list of them.
+ *
+ * @param env - an environment the service's config loader has accepted
+ * @returns one dependency per server
+ */
+function natsDependencies(env: NodeJS.ProcessEnv): Dependency[] {
+  return listOf(env.NATS_URL).map((url) => urlDependency('NATS_URL', url, 4222));
+}
+
+/**
+ * The Redis expiration connects to: its Sentinels when REDIS_SENTINELS lists
+ * them, REDIS_HOST otherwise. Read from the environment the loader has just
+ * accepted, so that the list doesn't hang on the shape of the loader's Redis
+ * settings (a host, or Sentinels).
+ *
+ * @param env - an environment the expiration config loader has accepted
+ * @returns one dependency per Sentinel, or the Redis server
+ */
+function redisDependencies(env: NodeJS.ProcessEnv): Dependency[] {
+  const sentinels = listOf(env.REDIS_SENTINELS);
+  if (sentinels.length > 0) return sentinels.map((entry) => hostPortDependency('REDIS_SENTINELS', entry, 26379));
+  return [{ variable: 'REDIS_HOST', host: env.REDIS_HOST?.trim() ?? '', port: Number(env.REDIS_PORT?.trim() || 6379) }];
+}
+
 /** Our services. The others in the manifests (Redis, MongoDB, NATS) are third-party images. */
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -56,10 +106,7 @@ export const SERVICES: readonly ServiceSpec[] = [
         httpPort: config.healthPort,
         eventBus: config.eventBus.kind,
         shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
-        dependencies: [
-          urlDependency('NATS_URL', config.eventBus.url, 4222),
-          { variable: 'REDIS_HOST', host: config.redis.host, port: config.redis.port },
-        ],
+        dependencies: [...natsDependencies(env), ...redisDependencies(env)],
       };
     },
   },
@@ -70,7 +117,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     dockerfile: 'orders/Dockerfile',
     check(env) {
       const config = loadOrdersConfig(env);
-      const dependencies = [urlDependency('NATS_URL', config.eventBus.url, 4222)];
+      const dependencies = natsDependencies(env);
       if (config.store.kind === 'mongo') dependencies.push(urlDependency('MONGO_URI', config.store.uri, 27017));
       return {
         httpPort: config.port,

@@ -1,5 +1,5 @@
 import type { IContainer } from 'kubernetes-models/v1';
-import { commandLine, imageName, optionValue, runsJetStream } from './container-args';
+import { commandLine, imageName, optionValue, runsJetStream, runsRedisServer } from './container-args';
 import { containersOf, describe, type Workload } from './manifest';
 import { Findings, type RuleContext, type Problem } from './rule-context';
 
@@ -17,7 +17,8 @@ interface Store {
 const STORES: readonly Store[] = [
   {
     name: 'Redis',
-    runs: (c) => imageName(c) === 'redis',
+    // A Sentinel keeps no data: it learns the master, the replicas and the other Sentinels again at start.
+    runs: runsRedisServer,
     dataDir: (argv) => optionValue(argv, ['--dir']) ?? '/data',
     check: checkRedis,
   },

@@ -4,6 +4,7 @@ import type { IService } from 'kubernetes-models/v1';
 import { declaresPort, describe, findObject, findService, isWorkload, workloadsSelectedBy } from './manifest';
 import type { K8sObject, Workload } from './manifest';
 import { Findings, type RuleContext, type Problem } from './rule-context';
+import { minimumReplicas } from './replicas';
 import { SERVICES } from './services';
 
 /** The course's local host, which must not reach production. */
@@ -13,8 +14,9 @@ const DEV_HOST = 'ticketing.dev';
  * The objects point at each other correctly: every Service selects pods that
  * have its target ports, every Ingress backend exists, every
  * PodDisruptionBudget selects a workload it doesn't freeze; and the overlay
- * gives what its environment needs (one replica in dev; two, a
- * PodDisruptionBudget and a real host in prod).
+ * gives what its environment needs (one replica in dev; two and a real
+ * host in prod; the PodDisruptionBudgets are ha-rules.ts's). A workload that
+ * an autoscaler scales runs its minReplicas at least.
  *
  * @param objects - the objects of one overlay
  * @param context - the overlay
@@ -82,8 +84,11 @@ function checkBudgets(objects: readonly K8sObject[], context: RuleContext): Prob
     const at = `${context.where}: ${describe(pdb)}`;
     const selected = workloadsSelectedBy(objects, pdb.spec?.selector?.matchLabels);
     if (selected.length === 0) found.add(at, 'selects no workload');
+    if (pdb.spec?.maxUnavailable === 0 || pdb.spec?.maxUnavailable === '0%') {
+      found.add(at, 'maxUnavailable 0: no pod could ever be evicted, and node drains would hang');
+    }
     for (const w of selected) {
-      const replicas = w.spec.replicas ?? 1;
+      const replicas = minimumReplicas(objects, w);
       const minAvailable = pdb.spec?.minAvailable;
       if (typeof minAvailable === 'number' && minAvailable >= replicas) {
         found.add(
@@ -93,16 +98,15 @@ function checkBudgets(objects: readonly K8sObject[], context: RuleContext): Prob
       }
     }
   }
+  // Whether each has a PodDisruptionBudget: ha-rules.ts.
   for (const service of SERVICES) {
     const w = findObject<Workload>(objects, 'Deployment', service.deployment);
     if (!w) continue;
     const at = `${context.where}: ${describe(w)}`;
-    const replicas = w.spec.replicas ?? 1;
+    const replicas = minimumReplicas(objects, w);
     if (context.environment === 'dev' && replicas !== 1) found.add(at, `dev runs one replica, not ${replicas}`);
-    if (context.environment === 'prod') {
-      if (replicas < 2) found.add(at, `production runs at least two replicas, not ${replicas}`);
-      const covered = budgets.some((pdb) => workloadsSelectedBy([w], pdb.spec?.selector?.matchLabels).length > 0);
-      if (!covered) found.add(at, 'production needs a PodDisruptionBudget for it');
+    if (context.environment === 'prod' && replicas < 2) {
+      found.add(at, `production runs at least two replicas, not ${replicas}`);
     }
   }
   return found.problems;

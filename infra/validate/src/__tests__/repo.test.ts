@@ -8,7 +8,7 @@ describe('the repository', () => {
     report = validateRepo();
   });
 
-  it('renders the course, dev, prod, JetStream and Gateway API overlays, each deployed by a skaffold profile', () => {
+  it('renders the course, dev, prod, JetStream, Gateway API and high-availability overlays, each deployed by a skaffold profile', () => {
     expect(report.overlays.map((o) => [o.overlay, o.profiles])).toEqual([
       ['infra/k8s/overlays/course', ['course']],
       ['infra/k8s/overlays/dev', ['(default)']],
@@ -16,6 +16,7 @@ describe('the repository', () => {
       ['infra/k8s/overlays/dev-jetstream', ['jetstream']],
       ['infra/k8s/overlays/prod', ['prod']],
       ['infra/k8s/overlays/prod-gateway', ['prod-gateway']],
+      ['infra/k8s/overlays/prod-ha', ['prod-ha']],
       ['infra/k8s/overlays/prod-jetstream', ['prod-jetstream']],
     ]);
   });

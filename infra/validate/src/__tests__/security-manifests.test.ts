@@ -231,6 +231,7 @@ describe('network-policy', () => {
 
     expect(lines(problems)).toEqual([
       'network-policy: overlays/dev: StatefulSet/orders-mongo: no NetworkPolicy of its own selects its pods (labels {"app":"orders-mongo","app.kubernetes.io/part-of":"ticketing"}): say who may reach them in one (an empty ingress list if nobody)',
+      'network-policy: overlays/dev: StatefulSet/orders-mongo: no NetworkPolicy lets Deployment/orders-depl in on port mongo (MONGO_URI of orders)',
     ]);
   });
 
@@ -242,6 +243,7 @@ describe('network-policy', () => {
     expect(lines(problems)).toEqual([
       'network-policy: overlays/prod: StatefulSet/expiration-redis: no NetworkPolicy of its own selects its pods (labels {"app":"expiration-redis","app.kubernetes.io/part-of":"ticketing"}): say who may reach them in one (an empty ingress list if nobody)',
       'network-policy: overlays/prod: NetworkPolicy/expiration-redis-from-expiration: selects no pods (podSelector {"matchLabels":{"app":"redis"}})',
+      'network-policy: overlays/prod: StatefulSet/expiration-redis: no NetworkPolicy lets Deployment/expiration-depl in on port redis (REDIS_HOST of expiration)',
     ]);
   });
 
@@ -252,6 +254,7 @@ describe('network-policy', () => {
 
     expect(lines(problems)).toEqual([
       'network-policy: overlays/dev: NetworkPolicy/orders-mongo-from-orders: allows port mongodb, which StatefulSet/orders-mongo (selected) does not have: the rule lets nothing in there',
+      'network-policy: overlays/dev: StatefulSet/orders-mongo: no NetworkPolicy lets Deployment/orders-depl in on port mongo (MONGO_URI of orders)',
     ]);
   });
 });

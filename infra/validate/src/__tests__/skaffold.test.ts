@@ -44,6 +44,7 @@ describe('checkSkaffold', () => {
       },
       expect.objectContaining({ profile: 'prod-jetstream', overlay: path.join(overlays, 'prod-jetstream') }),
       expect.objectContaining({ profile: 'prod-gateway', overlay: path.join(overlays, 'prod-gateway') }),
+      expect.objectContaining({ profile: 'prod-ha', overlay: path.join(overlays, 'prod-ha') }),
     ]);
   });
 
