@@ -16,10 +16,12 @@ export async function connectEventBus(
   config: EventBusConnectConfig,
   logger: Logger = defaultLogger(),
 ): Promise<EventBus> {
-  if (config.kind === 'jetstream') {
-    return JetStreamBus.connect({ ...config, logger });
+  const { servers, ...rest } = config;
+  const url = servers ?? config.url;
+  if (rest.kind === 'jetstream') {
+    return JetStreamBus.connect({ ...rest, url, logger });
   }
-  return StanBus.connect({ ...config, logger });
+  return StanBus.connect({ ...rest, url, logger });
 }
 
 /**
