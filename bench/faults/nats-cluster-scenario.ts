@@ -1,0 +1,277 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Subjects, listDeadLetters } from '@grider-ms-tickets/common';
+import { ExpirationObserver } from '../src/lib/expiration-observer';
+import type { FiringLog } from '../src/lib/firing-log';
+import { benchLogger, connectBus } from '../src/lib/nats-tools';
+import { newOrderId } from '../src/lib/orders';
+import { httpStatus } from '../src/lib/service-process';
+import { sleepUntil, waitFor } from '../src/lib/wait';
+import { EventLog } from './event-log';
+import { FaultStack } from './fault-stack';
+import type { ClusterNode, NatsCluster } from './nats-cluster';
+import type { OrderView } from './orders-api';
+import { goOnAfterTimeout } from './scenario-verdict';
+import type { TicketingProcess } from './ticketing-process';
+
+/** The stream's replicas: one per member of the cluster. */
+export const REPLICAS = 3;
+/** When the stream leader is killed, after the first order. */
+const KILL_AT_MS = 4_000;
+/** How long orders keep being made, one POST every PACE_MS. */
+const ORDERING_MS = 12_000;
+const PACE_MS = 250;
+/** EXPIRATION_WINDOW_SECONDS: orders made just before the kill fall due during the election. */
+const WINDOW_SECONDS = 3;
+/** A cancellation later than this after the order fell due counts as late. */
+export const LATE_MS = 5_000;
+
+/** What the bus logs for each retried publish, and for one whose retries ran out (common/src/bus/jetstream-bus.ts). */
+export const RETRY_MESSAGE = 'JetStream publish failed for a passing reason; retrying';
+export const GAVE_UP_MESSAGE = 'JetStream publish failed on every attempt; giving up';
+/** What orders logs for each owed event its sweeper publishes (orders/src/sweeper/order-sweeper.ts). */
+const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
+/** What expiration logs when a publish failed and Bull will run the job again (expiration/src/queues/expiration-processor.ts). */
+const JOB_RETRY_MESSAGE = 'publishing expiration:complete failed; will retry';
+
+const note = goOnAfterTimeout('nats-cluster');
+
+/** An order the scenario made. */
+export interface ClusterOrder {
+  id: string;
+  version: number;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** A publish a service retried, by its message id. */
+export interface RetriedPublish {
+  service: string;
+  msgId: string;
+  /** The retry's number: 1 for the first. */
+  attempt: number;
+  /** The error of the attempt before it. */
+  error: string;
+}
+
+/** Everything the nats-cluster checks look at. */
+export interface NatsClusterRun {
+  /** The stream's num_replicas once the services had started (created with 1, raised by NATS_STREAM_REPLICAS). */
+  replicasAfterStart: number;
+  killed: { name: string; at: number };
+  /** From the SIGKILL until a surviving member named another leader; undefined if none did. */
+  electionMs?: number;
+  newLeader?: string;
+  made: ClusterOrder[];
+  postErrors: string[];
+  orders: Map<string, OrderView>;
+  events: EventLog;
+  expirations: FiringLog;
+  metrics: { cancelledByExpiration: number; swept: number };
+  deadLetters: number;
+  retried: RetriedPublish[];
+  /** Publishes whose retries ran out; their caller's own retry had to publish them. */
+  gaveUp: number;
+  owedPublished: number;
+  jobRetries: number;
+  /** The restarted member, once it had caught up; undefined if it did not in time. */
+  catchUp?: { afterMs: number; lastSeq: number; leaderLastSeq: number; current: boolean; lag: number };
+  readyAtEnd: boolean;
+  crashed: string[];
+}
+
+/**
+ * Runs both services (child processes) on a JetStream cluster of three
+ * nats-servers, NATS_URL listing all three and NATS_STREAM_REPLICAS=3, makes
+ * an order every 250 ms for 12 s through `POST /api/orders` (3-second
+ * reservations), and SIGKILLs the stream's leader 4 s in. It stays down until
+ * the orders are made, then starts again on its store. Every order must go
+ * both ways: `order:created` to expiration, `expiration:complete` back to
+ * orders, `order:cancelled` out. Waits until every order is cancelled, then
+ * until nothing new has arrived for 3 s, then until the restarted member's
+ * replica has caught up with the leader's.
+ *
+ * @param log - prints what it does
+ * @returns what happened, for the assertions
+ */
+export async function runNatsClusterScenario(log: (line: string) => void): Promise<NatsClusterRun> {
+  const stack = await FaultStack.startOnCluster('nats-cluster');
+  try {
+    const { bus, nats: cluster } = stack;
+    log(
+      `cluster ${cluster.nodes.map((n) => `${n.name} on ${n.ports.client}`).join(', ')}; redis on ${stack.redis.port}`,
+    );
+    // The suite created the stream with one replica, as an earlier version of
+    // a service did; a bus with three raises it before anything consumes it.
+    const raising = await connectBus(stack.natsUrls, stack.space, benchLogger('nats-cluster', 'silent'), {
+      replicas: REPLICAS,
+    });
+    await raising.close();
+    const jsm = await jetstreamManager(bus.connection);
+    const expirations = await ExpirationObserver.start(bus);
+    stack.defer(() => expirations.close());
+    const events = await EventLog.start(bus, [Subjects.OrderCreated, Subjects.OrderCancelled]);
+    stack.defer(() => events.close());
+    const cluster3 = { NATS_STREAM_REPLICAS: String(REPLICAS) };
+    const expiration = await stack.startExpiration(cluster3);
+    const orders = await stack.startOrders({
+      ...cluster3,
+      EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      ORDERS_SWEEP_INTERVAL_SECONDS: '1',
+      EXPIRATION_GRACE_SECONDS: '600',
+    });
+    const replicasAfterStart = (await jsm.streams.info(stack.space.stream)).config.num_replicas;
+    log(`both services ready; the stream has ${replicasAfterStart} replicas`);
+    const { api } = orders;
+
+    const tickets = Array.from({ length: Math.ceil(ORDERING_MS / PACE_MS) + 1 }, newOrderId);
+    for (const id of tickets) {
+      await bus.publish(Subjects.TicketCreated, JSON.stringify({ id, version: 0, title: 't', price: 5, userId: id }));
+    }
+    const made: OrderView[] = [];
+    // Orders handles ticket:created in order: once the last ticket can be ordered, every one can.
+    const last = tickets.pop() as string;
+    made.push(await waitFor(() => api.createOrder(last), { timeoutMs: 60_000, intervalMs: 100, what: 'the tickets' }));
+
+    const t0 = Date.now();
+    const killed = { name: '', at: Number.POSITIVE_INFINITY };
+    let election: { ms: number; leader: string } | undefined;
+    const killLeader = async () => {
+      await sleepUntil(t0 + KILL_AT_MS);
+      const leader = await leaderOf(cluster, cluster.nodes, stack.space.stream);
+      if (!leader) throw new Error('no member names a leader of the stream');
+      killed.name = leader;
+      killed.at = Date.now();
+      await cluster.node(leader).kill();
+      log(`SIGKILL of ${leader}, the stream's leader, at +${killed.at - t0} ms`);
+      const survivors = cluster.nodes.filter((n) => n.name !== leader);
+      const next = await waitFor(
+        async () => {
+          const named = await leaderOf(cluster, survivors, stack.space.stream);
+          return named && named !== leader ? named : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: 'a new stream leader' },
+      ).catch(note);
+      if (next) {
+        election = { ms: Date.now() - killed.at, leader: next };
+        log(`${next} leads the stream ${election.ms} ms after the kill`);
+      }
+    };
+    const postErrors: string[] = [];
+    const makeOrders = async () => {
+      const posts: Array<Promise<void>> = [];
+      for (const ticketId of tickets) {
+        if (Date.now() >= t0 + ORDERING_MS) break;
+        const postedAt = Date.now();
+        // Each POST on its own: one held up by the election (its order:created is retried) does not hold up the next.
+        posts.push(
+          api.createOrder(ticketId).then(
+            (order) => {
+              if (order) made.push(order);
+              else postErrors.push(`ticket ${ticketId} unknown`);
+            },
+            (err: Error) => {
+              postErrors.push(err.message);
+            },
+          ),
+        );
+        await sleepUntil(postedAt + PACE_MS);
+      }
+      await Promise.all(posts);
+    };
+    await Promise.all([killLeader(), makeOrders()]);
+    log(`${made.length} orders made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const restarted = cluster.node(killed.name);
+    await restarted.start();
+    const restartedAt = Date.now();
+    log(`${restarted.name} started again on its store`);
+
+    const ids = made.map((o) => o.id);
+    await waitFor(() => ids.every((id) => events.about(Subjects.OrderCancelled, 'id', id).length > 0), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      what: 'every order to be cancelled',
+    }).catch(note);
+    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'no new event for 3 s',
+    }).catch(note);
+    const catchUp = await waitFor(() => caughtUp(cluster, restarted, stack.space.stream), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `${restarted.name} to catch up`,
+    }).catch((err: Error) => {
+      note(err);
+      return undefined;
+    });
+    if (catchUp) log(`${restarted.name} holds the stream up to ${catchUp.lastSeq}, as the leader does`);
+
+    const services: TicketingProcess[] = [expiration, orders.process];
+    const retried = services.flatMap((p) =>
+      p.logged(RETRY_MESSAGE).map((l) => ({
+        service: p.name,
+        msgId: String(l.msgId),
+        attempt: Number(l.attempt),
+        error: String((l.err as { message?: string } | undefined)?.message),
+      })),
+    );
+    return {
+      replicasAfterStart,
+      killed,
+      electionMs: election?.ms,
+      newLeader: election?.leader,
+      made: made.map((o) => ({ id: o.id, version: o.version, expiresAt: Date.parse(o.expiresAt) })),
+      postErrors,
+      orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
+      events,
+      expirations: expirations.stored,
+      metrics: {
+        cancelledByExpiration: await api.metric('orders_transitions_total{transition="cancelled_by_expiration"}'),
+        swept: await api.metric('orders_swept_total'),
+      },
+      deadLetters: (await listDeadLetters(bus)).length,
+      retried,
+      gaveUp: services.reduce((n, p) => n + p.logged(GAVE_UP_MESSAGE).length, 0),
+      owedPublished: orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
+      jobRetries: expiration.logged(JOB_RETRY_MESSAGE).length,
+      catchUp: catchUp && {
+        afterMs: catchUp.at - restartedAt,
+        lastSeq: catchUp.lastSeq,
+        leaderLastSeq: catchUp.leaderLastSeq,
+        current: catchUp.current,
+        lag: catchUp.lag,
+      },
+      readyAtEnd: (await Promise.all(services.map((p) => httpStatus(p.healthPort, '/readyz')))).every((s) => s === 200),
+      crashed: stack.crashed.map((p) => p.name),
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+/**
+ * @returns the leader some of `nodes` name for the stream, if any does
+ */
+async function leaderOf(cluster: NatsCluster, nodes: readonly ClusterNode[], stream: string) {
+  for (const node of nodes) {
+    const leader = (await cluster.replicaOn(node, stream))?.leader;
+    if (leader) return leader;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `node`'s replica holds what the leader's does, and the leader counts it current.
+ *
+ * @returns the figures once it has caught up, otherwise undefined
+ */
+async function caughtUp(cluster: NatsCluster, node: ClusterNode, stream: string) {
+  const own = await cluster.replicaOn(node, stream);
+  const leaderName = own?.leader;
+  if (!own || !leaderName || leaderName === node.name) return undefined;
+  const leader = await cluster.replicaOn(cluster.node(leaderName), stream);
+  const seen = leader?.replicas.find((r) => r.name === node.name);
+  if (!leader || !seen?.current || seen.lag !== 0 || own.lastSeq !== leader.lastSeq) return undefined;
+  return { at: Date.now(), lastSeq: own.lastSeq, leaderLastSeq: leader.lastSeq, current: seen.current, lag: seen.lag };
+}
