@@ -32,6 +32,9 @@ export const GAVE_UP_MESSAGE = 'JetStream publish failed on every attempt; givin
 const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
 /** What expiration logs when a publish failed and Bull will run the job again (expiration/src/queues/expiration-processor.ts). */
 const JOB_RETRY_MESSAGE = 'publishing expiration:complete failed; will retry';
+const JOB_FAILED_MESSAGE = 'publishing expiration:complete failed; no tries left';
+/** What orders logs when a publish failed and the event stays owed (orders/src/domain/publish-owed-events.ts). */
+const OWED_MESSAGE = 'could not publish an order event; it stays owed and the sweeper will publish it';
 
 const note = goOnAfterTimeout('nats-cluster');
 
@@ -71,10 +74,14 @@ export interface NatsClusterRun {
   retried: RetriedPublish[];
   /** Publishes whose retries ran out; their caller's own retry had to publish them. */
   gaveUp: number;
+  /** Failed publishes the services' code saw (a Bull job failed, an order event stayed owed). */
+  callerFailures: number;
   owedPublished: number;
   jobRetries: number;
-  /** The restarted member, once it had caught up; undefined if it did not in time. */
-  catchUp?: { afterMs: number; lastSeq: number; leaderLastSeq: number; current: boolean; lag: number };
+  /** From the restarted member's launch until its replica first matched the leader's; undefined if it never did. */
+  catchUpMs?: number;
+  /** The restarted member at the end, once nothing was published any more; undefined if it had not caught up. */
+  caughtUp?: { lastSeq: number; leaderLastSeq: number; current: boolean; lag: number };
   readyAtEnd: boolean;
   crashed: string[];
 }
@@ -182,9 +189,20 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
     log(`${made.length} orders made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const restarted = cluster.node(killed.name);
-    await restarted.start();
     const restartedAt = Date.now();
-    log(`${restarted.name} started again on its store`);
+    await restarted.start();
+    log(`${restarted.name} started again on its store; healthy after ${Date.now() - restartedAt} ms`);
+    const catchingUp = waitFor(() => caughtUp(cluster, restarted, stack.space.stream), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: `${restarted.name} to catch up`,
+    }).then(
+      (figures) => figures.at - restartedAt,
+      (err: Error) => {
+        note(err);
+        return undefined;
+      },
+    );
 
     const ids = made.map((o) => o.id);
     await waitFor(() => ids.every((id) => events.about(Subjects.OrderCancelled, 'id', id).length > 0), {
@@ -197,15 +215,17 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       intervalMs: 200,
       what: 'no new event for 3 s',
     }).catch(note);
-    const catchUp = await waitFor(() => caughtUp(cluster, restarted, stack.space.stream), {
+    const catchUpMs = await catchingUp;
+    // Again once nothing is published any more: the replica holds everything, not just what it held early on.
+    const atEnd = await waitFor(() => caughtUp(cluster, restarted, stack.space.stream), {
       timeoutMs: 30_000,
       intervalMs: 200,
-      what: `${restarted.name} to catch up`,
+      what: `${restarted.name} to hold what the leader holds`,
     }).catch((err: Error) => {
       note(err);
       return undefined;
     });
-    if (catchUp) log(`${restarted.name} holds the stream up to ${catchUp.lastSeq}, as the leader does`);
+    if (atEnd) log(`${restarted.name} holds the stream up to ${atEnd.lastSeq}, as the leader does`);
 
     const services: TicketingProcess[] = [expiration, orders.process];
     const retried = services.flatMap((p) =>
@@ -216,6 +236,9 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
         error: String((l.err as { message?: string } | undefined)?.message),
       })),
     );
+    const byError = new Map<string, number>();
+    for (const r of retried) byError.set(r.error, (byError.get(r.error) ?? 0) + 1);
+    log(`publish retries by the error before them: ${JSON.stringify(Object.fromEntries(byError))}`);
     return {
       replicasAfterStart,
       killed,
@@ -235,12 +258,16 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       gaveUp: services.reduce((n, p) => n + p.logged(GAVE_UP_MESSAGE).length, 0),
       owedPublished: orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
       jobRetries: expiration.logged(JOB_RETRY_MESSAGE).length,
-      catchUp: catchUp && {
-        afterMs: catchUp.at - restartedAt,
-        lastSeq: catchUp.lastSeq,
-        leaderLastSeq: catchUp.leaderLastSeq,
-        current: catchUp.current,
-        lag: catchUp.lag,
+      callerFailures:
+        expiration.logged(JOB_RETRY_MESSAGE).length +
+        expiration.logged(JOB_FAILED_MESSAGE).length +
+        orders.process.logged(OWED_MESSAGE).length,
+      catchUpMs,
+      caughtUp: atEnd && {
+        lastSeq: atEnd.lastSeq,
+        leaderLastSeq: atEnd.leaderLastSeq,
+        current: atEnd.current,
+        lag: atEnd.lag,
       },
       readyAtEnd: (await Promise.all(services.map((p) => httpStatus(p.healthPort, '/readyz')))).every((s) => s === 200),
       crashed: stack.crashed.map((p) => p.name),
