@@ -80,9 +80,11 @@ export {
   eventBusEnvShape,
   withEventBusRules,
   eventBusConfig,
+  natsServersOf,
   type EventBusConfig,
   type EventBusConnectConfig,
   type EventBusPolicy,
+  type NatsServers,
   type StanBusConfig,
   type JetStreamBusConfig,
 } from './config/event-bus-config';

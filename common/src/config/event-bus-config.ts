@@ -93,6 +93,14 @@ export interface NatsServers {
   servers?: string[];
 }
 
+/**
+ * @param config - a config with one server or several
+ * @returns every server to give the NATS client
+ */
+export function natsServersOf(config: NatsServers): string[] {
+  return config.servers ?? [config.url];
+}
+
 /** How to reach NATS Streaming. */
 export interface StanBusConfig extends EventBusPolicy, NatsServers {
   kind: 'stan';
