@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Subjects, listDeadLetters } from '@grider-ms-tickets/common';
+import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ExpirationObserver } from '../src/lib/expiration-observer';
 import type { FiringLog } from '../src/lib/firing-log';
 import { benchLogger, connectBus } from '../src/lib/nats-tools';
@@ -52,7 +53,7 @@ export interface RetriedPublish {
   msgId: string;
   /** The retry's number: 1 for the first. */
   attempt: number;
-  /** The error of the attempt before it. */
+  /** The type of the error of the attempt before it, such as `TimeoutError`. */
   error: string;
 }
 
@@ -60,6 +61,8 @@ export interface RetriedPublish {
 export interface NatsClusterRun {
   /** The stream's num_replicas once the services had started (created with 1, raised by NATS_STREAM_REPLICAS). */
   replicasAfterStart: number;
+  /** After a bus with NATS_STREAM_REPLICAS=1 connected: whether it warned, and the replicas the stream kept. */
+  staleBus: { warned: boolean; replicas: number };
   killed: { name: string; at: number };
   /** From the SIGKILL until a surviving member named another leader; undefined if none did. */
   electionMs?: number;
@@ -114,6 +117,14 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
     });
     await raising.close();
     const jsm = await jetstreamManager(bus.connection);
+    // A bus that wants fewer replicas, as a service with a stale setting, leaves them and says so.
+    const staleLogs = captureLogs('nats-cluster');
+    const stale = await connectBus(stack.natsUrls, stack.space, staleLogs.logger, { replicas: 1 });
+    await stale.close();
+    const staleBus = {
+      warned: staleLogs.lines.some((l) => l.level === 'warn' && l.msg.startsWith('the stream has more replicas')),
+      replicas: (await jsm.streams.info(stack.space.stream)).config.num_replicas,
+    };
     const expirations = await ExpirationObserver.start(bus);
     stack.defer(() => expirations.close());
     const events = await EventLog.start(bus, [Subjects.OrderCreated, Subjects.OrderCancelled]);
@@ -233,7 +244,7 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
         service: p.name,
         msgId: String(l.msgId),
         attempt: Number(l.attempt),
-        error: String((l.err as { message?: string } | undefined)?.message),
+        error: String((l.err as { type?: string } | undefined)?.type),
       })),
     );
     const byError = new Map<string, number>();
@@ -241,6 +252,7 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
     log(`publish retries by the error before them: ${JSON.stringify(Object.fromEntries(byError))}`);
     return {
       replicasAfterStart,
+      staleBus,
       killed,
       electionMs: election?.ms,
       newLeader: election?.leader,

@@ -58,9 +58,10 @@ afterAll(() => console.log(verdict.line()));
 
 describe('both services, while the stream leader of a JetStream cluster is killed', () => {
   it(
-    'raises the stream to NATS_STREAM_REPLICAS and elects another leader after the kill',
+    'raises the stream to NATS_STREAM_REPLICAS, never lowers it, and elects another leader after the kill',
     verdict.check(() => {
       expect(run.replicasAfterStart).toBe(REPLICAS);
+      expect(run.staleBus).toEqual({ warned: true, replicas: REPLICAS });
       expect(run.newLeader).toBeDefined();
       expect(run.newLeader).not.toBe(run.killed.name);
     }),
