@@ -1,15 +1,14 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Subjects, listDeadLetters } from '@grider-ms-tickets/common';
+import { listDeadLetters } from '@grider-ms-tickets/common';
 import { captureLogs } from '@grider-ms-tickets/common/testing';
-import { ExpirationObserver } from '../src/lib/expiration-observer';
 import type { FiringLog } from '../src/lib/firing-log';
 import { benchLogger, connectBus } from '../src/lib/nats-tools';
-import { newOrderId } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil, waitFor } from '../src/lib/wait';
-import { EventLog } from './event-log';
+import type { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
 import type { ClusterNode, NatsCluster } from './nats-cluster';
+import { orderAtPace, startOrderFlow, ticketsOnSale, waitAllCancelled } from './order-flow';
 import type { OrderView } from './orders-api';
 import { goOnAfterTimeout } from './scenario-verdict';
 import type { TicketingProcess } from './ticketing-process';
@@ -125,30 +124,14 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       warned: staleLogs.lines.some((l) => l.level === 'warn' && l.msg.startsWith('the stream has more replicas')),
       replicas: (await jsm.streams.info(stack.space.stream)).config.num_replicas,
     };
-    const expirations = await ExpirationObserver.start(bus);
-    stack.defer(() => expirations.close());
-    const events = await EventLog.start(bus, [Subjects.OrderCreated, Subjects.OrderCancelled]);
-    stack.defer(() => events.close());
-    const cluster3 = { NATS_STREAM_REPLICAS: String(REPLICAS) };
-    const expiration = await stack.startExpiration(cluster3);
-    const orders = await stack.startOrders({
-      ...cluster3,
-      EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
-      ORDERS_SWEEP_INTERVAL_SECONDS: '1',
-      EXPIRATION_GRACE_SECONDS: '600',
+    const { expiration, orders, events, expirations } = await startOrderFlow(stack, WINDOW_SECONDS, {
+      NATS_STREAM_REPLICAS: String(REPLICAS),
     });
     const replicasAfterStart = (await jsm.streams.info(stack.space.stream)).config.num_replicas;
     log(`both services ready; the stream has ${replicasAfterStart} replicas`);
     const { api } = orders;
 
-    const tickets = Array.from({ length: Math.ceil(ORDERING_MS / PACE_MS) + 1 }, newOrderId);
-    for (const id of tickets) {
-      await bus.publish(Subjects.TicketCreated, JSON.stringify({ id, version: 0, title: 't', price: 5, userId: id }));
-    }
-    const made: OrderView[] = [];
-    // Orders handles ticket:created in order: once the last ticket can be ordered, every one can.
-    const last = tickets.pop() as string;
-    made.push(await waitFor(() => api.createOrder(last), { timeoutMs: 60_000, intervalMs: 100, what: 'the tickets' }));
+    const { first, tickets } = await ticketsOnSale(bus, api, Math.ceil(ORDERING_MS / PACE_MS) + 1);
 
     const t0 = Date.now();
     const killed = { name: '', at: Number.POSITIVE_INFINITY };
@@ -174,29 +157,11 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
         log(`${next} leads the stream ${election.ms} ms after the kill`);
       }
     };
-    const postErrors: string[] = [];
-    const makeOrders = async () => {
-      const posts: Array<Promise<void>> = [];
-      for (const ticketId of tickets) {
-        if (Date.now() >= t0 + ORDERING_MS) break;
-        const postedAt = Date.now();
-        // Each POST on its own: one held up by the election (its order:created is retried) does not hold up the next.
-        posts.push(
-          api.createOrder(ticketId).then(
-            (order) => {
-              if (order) made.push(order);
-              else postErrors.push(`ticket ${ticketId} unknown`);
-            },
-            (err: Error) => {
-              postErrors.push(err.message);
-            },
-          ),
-        );
-        await sleepUntil(postedAt + PACE_MS);
-      }
-      await Promise.all(posts);
-    };
-    await Promise.all([killLeader(), makeOrders()]);
+    const [, paced] = await Promise.all([
+      killLeader(),
+      orderAtPace(api, tickets, { paceMs: PACE_MS, until: t0 + ORDERING_MS }),
+    ]);
+    const made = [first, ...paced.made].map((m) => m.order);
     log(`${made.length} orders made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const restarted = cluster.node(killed.name);
@@ -215,17 +180,11 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       },
     );
 
-    const ids = made.map((o) => o.id);
-    await waitFor(() => ids.every((id) => events.about(Subjects.OrderCancelled, 'id', id).length > 0), {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-      what: 'every order to be cancelled',
-    }).catch(note);
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    await waitAllCancelled(
+      made.map((o) => o.id),
+      { events, expirations: expirations.stored },
+      note,
+    );
     const catchUpMs = await catchingUp;
     // Again once nothing is published any more: the replica holds everything, not just what it held early on.
     const atEnd = await waitFor(() => caughtUp(cluster, restarted, stack.space.stream), {
@@ -257,7 +216,7 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       electionMs: election?.ms,
       newLeader: election?.leader,
       made: made.map((o) => ({ id: o.id, version: o.version, expiresAt: Date.parse(o.expiresAt) })),
-      postErrors,
+      postErrors: paced.postErrors,
       orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
       events,
       expirations: expirations.stored,

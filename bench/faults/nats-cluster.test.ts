@@ -7,6 +7,7 @@
  */
 import { Subjects } from '@grider-ms-tickets/common';
 import { LATE_MS, REPLICAS, runNatsClusterScenario, type NatsClusterRun } from './nats-cluster-scenario';
+import { ordersNotOnce } from './order-flow';
 import { ScenarioVerdict } from './scenario-verdict';
 
 const verdict = new ScenarioVerdict('nats-cluster');
@@ -70,28 +71,27 @@ describe('both services, while the stream leader of a JetStream cluster is kille
   it(
     'takes every order, and delivers each order:created to expiration and each expiration:complete back to orders once',
     verdict.check(() => {
-      const created = run.made.filter((o) => run.events.about(Subjects.OrderCreated, 'id', o.id).length !== 1);
-      const expired = run.made.filter((o) => run.expirations.count(o.id) !== 1);
+      const { created, expired } = ordersNotOnce(
+        run.made.map((o) => o.id),
+        run,
+      );
 
       expect(run.postErrors).toEqual([]);
       expect(run.made.some((o) => o.expiresAt > run.killed.at)).toBe(true);
-      expect(created.map((o) => o.id)).toEqual([]);
-      expect(expired.map((o) => o.id)).toEqual([]);
+      expect(created).toEqual([]);
+      expect(expired).toEqual([]);
     }),
   );
 
   it(
     'cancels every order exactly once, at one version, by its expiration: none lost, none doubled',
     verdict.check(() => {
-      const wrong = run.made.filter((o) => {
-        const order = run.orders.get(o.id);
-        const cancellations = run.events.about(Subjects.OrderCancelled, 'id', o.id);
-        return (
-          order?.status !== 'cancelled' || cancellations.length !== 1 || cancellations[0].data.version !== order.version
-        );
-      });
+      const { cancelled } = ordersNotOnce(
+        run.made.map((o) => o.id),
+        run,
+      );
 
-      expect(wrong.map((o) => o.id)).toEqual([]);
+      expect(cancelled).toEqual([]);
       expect(run.metrics).toEqual({ cancelledByExpiration: run.made.length, swept: 0 });
       expect(run.deadLetters).toBe(0);
     }),

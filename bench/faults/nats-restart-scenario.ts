@@ -1,11 +1,10 @@
-import { Subjects, listDeadLetters } from '@grider-ms-tickets/common';
-import { ExpirationObserver } from '../src/lib/expiration-observer';
+import { listDeadLetters } from '@grider-ms-tickets/common';
 import type { FiringLog } from '../src/lib/firing-log';
-import { newOrderId } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
-import { sleepUntil, waitFor } from '../src/lib/wait';
-import { EventLog } from './event-log';
+import { sleepUntil } from '../src/lib/wait';
+import type { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
+import { orderAtPace, startOrderFlow, ticketsOnSale, waitAllCancelled } from './order-flow';
 import type { OrderView } from './orders-api';
 import { goOnAfterTimeout } from './scenario-verdict';
 
@@ -80,33 +79,12 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
   let sampling = false;
   try {
     const { bus } = stack;
-    const expirations = await ExpirationObserver.start(bus);
-    stack.defer(() => expirations.close());
-    const events = await EventLog.start(bus, [Subjects.OrderCreated, Subjects.OrderCancelled]);
-    stack.defer(() => events.close());
-    const grace = { EVENT_BUS_DOWN_GRACE_SECONDS: String(DOWN_GRACE_SECONDS) };
-    const expiration = await stack.startExpiration(grace);
-    const orders = await stack.startOrders({
-      ...grace,
-      EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
-      ORDERS_SWEEP_INTERVAL_SECONDS: '1',
-      EXPIRATION_GRACE_SECONDS: '600',
+    const { expiration, orders, events, expirations } = await startOrderFlow(stack, WINDOW_SECONDS, {
+      EVENT_BUS_DOWN_GRACE_SECONDS: String(DOWN_GRACE_SECONDS),
     });
     const { api } = orders;
 
-    const tickets = Array.from({ length: Math.ceil(ORDERING_MS / PACE_MS) + 1 }, newOrderId);
-    for (const id of tickets) {
-      await bus.publish(Subjects.TicketCreated, JSON.stringify({ id, version: 0, title: 't', price: 5, userId: id }));
-    }
-    // Orders handles ticket:created one at a time, in order: once the last
-    // ticket can be ordered, every ticket can. Its order is the first one made.
-    const made: Array<{ order: OrderView; postedAt: number }> = [];
-    const last = tickets.pop() as string;
-    const firstPostAt = Date.now();
-    made.push({
-      order: await waitFor(() => api.createOrder(last), { timeoutMs: 60_000, intervalMs: 100, what: 'the tickets' }),
-      postedAt: firstPostAt,
-    });
+    const { first, tickets } = await ticketsOnSale(bus, api, Math.ceil(ORDERING_MS / PACE_MS) + 1);
 
     const samples: ProbeSample[] = [];
     sampling = true;
@@ -130,42 +108,16 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
       await stack.nats.restart(OUTAGE_MS, 'SIGTERM');
       outage.upAt = Date.now();
     };
-    const postErrors: string[] = [];
-    // One POST every PACE_MS, each on its own: a POST held up by the outage
-    // (its order:created waits for NATS) does not hold up the next.
-    const makeOrders = async () => {
-      const posts: Array<Promise<void>> = [];
-      for (const ticketId of tickets) {
-        if (Date.now() >= t0 + ORDERING_MS) break;
-        const postedAt = Date.now();
-        posts.push(
-          api.createOrder(ticketId).then(
-            (order) => {
-              if (order) made.push({ order, postedAt });
-              else postErrors.push(`ticket ${ticketId} unknown`);
-            },
-            (err: Error) => {
-              postErrors.push(err.message);
-            },
-          ),
-        );
-        await sleepUntil(postedAt + PACE_MS);
-      }
-      await Promise.all(posts);
-    };
-    await Promise.all([restartNats(), makeOrders()]);
-
-    const ids = made.map((m) => m.order.id);
-    await waitFor(() => ids.every((id) => events.about(Subjects.OrderCancelled, 'id', id).length > 0), {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-      what: 'every order to be cancelled',
-    }).catch(note);
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    const [, paced] = await Promise.all([
+      restartNats(),
+      orderAtPace(api, tickets, { paceMs: PACE_MS, until: t0 + ORDERING_MS }),
+    ]);
+    const made = [first, ...paced.made];
+    await waitAllCancelled(
+      made.map((m) => m.order.id),
+      { events, expirations: expirations.stored },
+      note,
+    );
     sampling = false;
     await probing;
 
@@ -176,7 +128,7 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
         const dueAt = Date.parse(order.expiresAt);
         return { id: order.id, phase: phaseOf(postedAt), dueDuringOutage: phaseOf(dueAt) === 'during' };
       }),
-      postErrors,
+      postErrors: paced.postErrors,
       outage,
       orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
       events,
