@@ -1,15 +1,18 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { listDeadLetters } from '@grider-ms-tickets/common';
 import { captureLogs } from '@grider-ms-tickets/common/testing';
-import type { FiringLog } from '../src/lib/firing-log';
 import { benchLogger, connectBus } from '../src/lib/nats-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil, waitFor } from '../src/lib/wait';
-import type { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
 import type { ClusterNode, NatsCluster } from './nats-cluster';
-import { orderAtPace, startOrderFlow, ticketsOnSale, waitAllCancelled } from './order-flow';
-import type { OrderView } from './orders-api';
+import {
+  flowOutcome,
+  orderAtPace,
+  startOrderFlow,
+  ticketsOnSale,
+  waitAllCancelled,
+  type FlowOutcome,
+} from './order-flow';
 import { goOnAfterTimeout } from './scenario-verdict';
 import type { TicketingProcess } from './ticketing-process';
 
@@ -28,8 +31,6 @@ export const LATE_MS = 5_000;
 /** What the bus logs for each retried publish, and for one whose retries ran out (common/src/bus/jetstream-bus.ts). */
 export const RETRY_MESSAGE = 'JetStream publish failed for a passing reason; retrying';
 export const GAVE_UP_MESSAGE = 'JetStream publish failed on every attempt; giving up';
-/** What orders logs for each owed event its sweeper publishes (orders/src/sweeper/order-sweeper.ts). */
-const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
 /** What expiration logs when a publish failed and Bull will run the job again (expiration/src/queues/expiration-processor.ts). */
 const JOB_RETRY_MESSAGE = 'publishing expiration:complete failed; will retry';
 const JOB_FAILED_MESSAGE = 'publishing expiration:complete failed; no tries left';
@@ -57,7 +58,7 @@ export interface RetriedPublish {
 }
 
 /** Everything the nats-cluster checks look at. */
-export interface NatsClusterRun {
+export interface NatsClusterRun extends FlowOutcome {
   /** The stream's num_replicas once the services had started (created with 1, raised by NATS_STREAM_REPLICAS). */
   replicasAfterStart: number;
   /** After a bus with NATS_STREAM_REPLICAS=1 connected: whether it warned, and the replicas the stream kept. */
@@ -68,17 +69,11 @@ export interface NatsClusterRun {
   newLeader?: string;
   made: ClusterOrder[];
   postErrors: string[];
-  orders: Map<string, OrderView>;
-  events: EventLog;
-  expirations: FiringLog;
-  metrics: { cancelledByExpiration: number; swept: number };
-  deadLetters: number;
   retried: RetriedPublish[];
   /** Publishes whose retries ran out; their caller's own retry had to publish them. */
   gaveUp: number;
   /** Failed publishes the services' code saw (a Bull job failed, an order event stayed owed). */
   callerFailures: number;
-  owedPublished: number;
   jobRetries: number;
   /** From the restarted member's launch until its replica first matched the leader's; undefined if it never did. */
   catchUpMs?: number;
@@ -124,11 +119,12 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       warned: staleLogs.lines.some((l) => l.level === 'warn' && l.msg.startsWith('the stream has more replicas')),
       replicas: (await jsm.streams.info(stack.space.stream)).config.num_replicas,
     };
-    const { expiration, orders, events, expirations } = await startOrderFlow(stack, WINDOW_SECONDS, {
+    const flow = await startOrderFlow(stack, WINDOW_SECONDS, {
       NATS_STREAM_REPLICAS: String(REPLICAS),
     });
     const replicasAfterStart = (await jsm.streams.info(stack.space.stream)).config.num_replicas;
     log(`both services ready; the stream has ${replicasAfterStart} replicas`);
+    const { expiration, orders, events, expirations } = flow;
     const { api } = orders;
 
     const { first, tickets } = await ticketsOnSale(bus, api, Math.ceil(ORDERING_MS / PACE_MS) + 1);
@@ -217,17 +213,9 @@ export async function runNatsClusterScenario(log: (line: string) => void): Promi
       newLeader: election?.leader,
       made: made.map((o) => ({ id: o.id, version: o.version, expiresAt: Date.parse(o.expiresAt) })),
       postErrors: paced.postErrors,
-      orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
-      events,
-      expirations: expirations.stored,
-      metrics: {
-        cancelledByExpiration: await api.metric('orders_transitions_total{transition="cancelled_by_expiration"}'),
-        swept: await api.metric('orders_swept_total'),
-      },
-      deadLetters: (await listDeadLetters(bus)).length,
+      ...(await flowOutcome(flow, bus)),
       retried,
       gaveUp: services.reduce((n, p) => n + p.logged(GAVE_UP_MESSAGE).length, 0),
-      owedPublished: orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
       jobRetries: expiration.logged(JOB_RETRY_MESSAGE).length,
       callerFailures:
         expiration.logged(JOB_RETRY_MESSAGE).length +

@@ -1,11 +1,14 @@
-import { listDeadLetters } from '@grider-ms-tickets/common';
-import type { FiringLog } from '../src/lib/firing-log';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil } from '../src/lib/wait';
-import type { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
-import { orderAtPace, startOrderFlow, ticketsOnSale, waitAllCancelled } from './order-flow';
-import type { OrderView } from './orders-api';
+import {
+  flowOutcome,
+  orderAtPace,
+  startOrderFlow,
+  ticketsOnSale,
+  waitAllCancelled,
+  type FlowOutcome,
+} from './order-flow';
 import { goOnAfterTimeout } from './scenario-verdict';
 
 /** EVENT_BUS_DOWN_GRACE_SECONDS of both services: longer than the outage, so liveness must hold. */
@@ -19,9 +22,6 @@ const ORDERING_MS = 14_000;
 const PACE_MS = 250;
 /** EXPIRATION_WINDOW_SECONDS: orders made just before the outage fall due during it. */
 const WINDOW_SECONDS = 3;
-
-/** What orders logs for each owed event its sweeper publishes (orders/src/sweeper/order-sweeper.ts). */
-const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
 
 const note = goOnAfterTimeout('nats-restart');
 
@@ -43,19 +43,11 @@ export interface ProbeSample {
 }
 
 /** Everything the nats-restart checks look at. */
-export interface NatsRestartRun {
+export interface NatsRestartRun extends FlowOutcome {
   made: MadeOrder[];
   /** Failed POSTs (the order was not made). */
   postErrors: string[];
   outage: { downAt: number; upAt: number };
-  /** The orders at the end. */
-  orders: Map<string, OrderView>;
-  events: EventLog;
-  expirations: FiringLog;
-  metrics: { cancelledByExpiration: number; swept: number };
-  deadLetters: number;
-  /** Events whose first publish failed (NATS down) and that orders' sweeper published afterwards. */
-  owedPublished: number;
   /** /healthz and /readyz of both services, every 200 ms from the first order to the end. */
   samples: ProbeSample[];
   readyAtEnd: boolean;
@@ -79,9 +71,10 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
   let sampling = false;
   try {
     const { bus } = stack;
-    const { expiration, orders, events, expirations } = await startOrderFlow(stack, WINDOW_SECONDS, {
+    const flow = await startOrderFlow(stack, WINDOW_SECONDS, {
       EVENT_BUS_DOWN_GRACE_SECONDS: String(DOWN_GRACE_SECONDS),
     });
+    const { expiration, orders, events, expirations } = flow;
     const { api } = orders;
 
     const { first, tickets } = await ticketsOnSale(bus, api, Math.ceil(ORDERING_MS / PACE_MS) + 1);
@@ -130,15 +123,7 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
       }),
       postErrors: paced.postErrors,
       outage,
-      orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
-      events,
-      expirations: expirations.stored,
-      metrics: {
-        cancelledByExpiration: await api.metric('orders_transitions_total{transition="cancelled_by_expiration"}'),
-        swept: await api.metric('orders_swept_total'),
-      },
-      deadLetters: (await listDeadLetters(bus)).length,
-      owedPublished: orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
+      ...(await flowOutcome(flow, bus)),
       samples,
       readyAtEnd: (await Promise.all(stack.processes.map((p) => httpStatus(p.healthPort, '/readyz')))).every(
         (status) => status === 200,

@@ -1,4 +1,4 @@
-import { Subjects, type JetStreamBus } from '@grider-ms-tickets/common';
+import { Subjects, listDeadLetters, type JetStreamBus } from '@grider-ms-tickets/common';
 import { ExpirationObserver } from '../src/lib/expiration-observer';
 import type { FiringLog } from '../src/lib/firing-log';
 import { newOrderId } from '../src/lib/orders';
@@ -188,5 +188,40 @@ export function ordersNotOnce(
         order?.status !== 'cancelled' || cancellations.length !== 1 || cancellations[0].data.version !== order.version
       );
     }),
+  };
+}
+
+/** What a flow ended with, as the checks read it. */
+export interface FlowOutcome {
+  /** The orders at the end. */
+  orders: Map<string, OrderView>;
+  events: EventLog;
+  expirations: FiringLog;
+  metrics: { cancelledByExpiration: number; swept: number };
+  deadLetters: number;
+  /** Events whose first publish failed and that orders' sweeper published afterwards. */
+  owedPublished: number;
+}
+
+/** What orders logs for each owed event its sweeper publishes (orders/src/sweeper/order-sweeper.ts). */
+const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
+
+/**
+ * @param flow - the services and recorders of {@link startOrderFlow}
+ * @param bus - the suite's bus, to read the dead letters
+ * @returns the orders, events, metrics and dead letters at the end
+ */
+export async function flowOutcome(flow: OrderFlow, bus: JetStreamBus): Promise<FlowOutcome> {
+  const { api } = flow.orders;
+  return {
+    orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
+    events: flow.events,
+    expirations: flow.expirations.stored,
+    metrics: {
+      cancelledByExpiration: await api.metric('orders_transitions_total{transition="cancelled_by_expiration"}'),
+      swept: await api.metric('orders_swept_total'),
+    },
+    deadLetters: (await listDeadLetters(bus)).length,
+    owedPublished: flow.orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
   };
 }
