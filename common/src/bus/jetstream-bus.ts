@@ -281,7 +281,7 @@ export class JetStreamBus implements EventBus {
       } catch (err) {
         const failure = transientPublishFailure(err);
         const retryInMs = publishRetryDelay(policy, attempt);
-        const retryable = failure === 'not-stored' || (failure === 'unknown' && options.msgId !== undefined);
+        const retryable = failure === 'not-stored' || (failure === 'unknown' && publishOptions.msgID !== undefined);
         if (!retryable || this.closing) throw err;
         if (attempt >= policy.attempts || Date.now() + retryInMs - startedAt > policy.deadlineMs) {
           this.logger.warn(
