@@ -7,6 +7,8 @@ import { sessionCookie } from '../../orders/src/test/session-cookie';
 import { benchLogger, connectBus } from '../src/lib/nats-tools';
 import { freePort } from '@grider-ms-tickets/common/testing';
 import { Space } from '../src/lib/space';
+import { waitFor } from '../src/lib/wait';
+import { NatsCluster } from './nats-cluster';
 import { OrdersApi } from './orders-api';
 import { NatsServer, RedisServer } from './servers';
 import { TicketingProcess } from './ticketing-process';
@@ -18,14 +20,21 @@ export interface RunningOrders {
   api: OrdersApi;
 }
 
+/** The NATS of a stack, as started, with the URLs its clients are given. */
+interface StartedNats<N> {
+  nats: N;
+  urls: string[];
+}
+
 /**
  * What one fault scenario runs on: a redis-server and a nats-server (JetStream)
- * of its own in a temporary folder, a stream and subject prefix of its own on
- * it, the suite's connection to that stream, and the services it starts. Its
- * `close` stops everything in reverse order and deletes the folder, so a
- * scenario leaves nothing behind on the shared servers or on disk.
+ * of its own, or a cluster of three, in a temporary folder, a stream and
+ * subject prefix of its own on it, the suite's connection to that stream, and
+ * the services it starts. Its `close` stops everything in reverse order and
+ * deletes the folder, so a scenario leaves nothing behind on the shared
+ * servers or on disk.
  */
-export class FaultStack {
+export class FaultStack<N extends NatsServer | NatsCluster = NatsServer> {
   /** Every service started, stopped or not. */
   readonly processes: TicketingProcess[] = [];
   private readonly cleanups: Array<() => Promise<unknown>> = [];
@@ -36,7 +45,9 @@ export class FaultStack {
     readonly workDir: string,
     readonly space: Space,
     readonly redis: RedisServer,
-    readonly nats: NatsServer,
+    readonly nats: N,
+    /** What NATS_URL lists: the server, or every member of the cluster. */
+    readonly natsUrls: string[],
     readonly bus: JetStreamBus,
   ) {}
 
@@ -44,17 +55,47 @@ export class FaultStack {
    * @param label - names the temporary folder, the stream and the prefixes
    * @returns once both servers answer and the suite is connected to the stream
    */
-  static async start(label: string): Promise<FaultStack> {
+  static start(label: string): Promise<FaultStack> {
+    return FaultStack.open(label, async (dir) => {
+      const nats = await NatsServer.start(dir);
+      return { nats, urls: [nats.url] };
+    });
+  }
+
+  /**
+   * Like {@link FaultStack.start}, on a JetStream cluster of three
+   * nats-servers. The suite creates the stream with one replica, as a service
+   * of an earlier version did; NATS_STREAM_REPLICAS raises it.
+   *
+   * @param label - names the temporary folder, the stream and the prefixes
+   * @returns once the servers answer and the suite is connected to the stream
+   */
+  static startOnCluster(label: string): Promise<FaultStack<NatsCluster>> {
+    return FaultStack.open(label, async (dir) => {
+      const nats = await NatsCluster.start(dir);
+      return { nats, urls: nats.urls };
+    });
+  }
+
+  private static async open<N extends NatsServer | NatsCluster>(
+    label: string,
+    startNats: (dir: string) => Promise<StartedNats<N>>,
+  ): Promise<FaultStack<N>> {
     const workDir = mkdtempSync(path.join(tmpdir(), `expiration-faults-${label}-`));
     const started: Array<{ stop(): Promise<unknown> }> = [];
     try {
       const redis = await RedisServer.start(path.join(workDir, 'redis'));
       started.unshift(redis);
-      const nats = await NatsServer.start(path.join(workDir, 'nats'));
+      const { nats, urls } = await startNats(path.join(workDir, 'nats'));
       started.unshift(nats);
       const space = new Space(`faults-${label}`);
-      const bus = await connectBus(nats.url, space, benchLogger(label, 'silent'));
-      const stack = new FaultStack(workDir, space, redis, nats, bus);
+      // A cluster answers stream requests only once it has elected its meta leader.
+      const bus = await waitFor(() => connectBus(urls, space, benchLogger(label, 'silent')), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        what: `the stream on ${urls.join(',')}`,
+      });
+      const stack = new FaultStack(workDir, space, redis, nats, urls, bus);
       stack.defer(() => redis.stop());
       stack.defer(() => nats.stop());
       stack.defer(() => bus.close());
@@ -148,7 +189,7 @@ export class FaultStack {
   private busEnv(): Record<string, string> {
     return {
       EVENT_BUS: 'jetstream',
-      NATS_URL: this.nats.url,
+      NATS_URL: this.natsUrls.join(','),
       NATS_STREAM: this.space.stream,
       NATS_SUBJECT_PREFIX: this.space.subjectPrefix,
     };

@@ -6,6 +6,7 @@ import { httpStatus } from '../src/lib/service-process';
 import { waitFor } from '../src/lib/wait';
 import { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
+import { waitForQuiet } from './order-flow';
 import type { OrderView } from './orders-api';
 import { goOnAfterTimeout } from './scenario-verdict';
 import { deleteStoredMessage, lastMessageOn } from './stream-messages';
@@ -94,11 +95,7 @@ export async function runLostOrderCreatedScenario(): Promise<LostOrderRun> {
       what: 'both orders to be cancelled',
     }).catch(note);
     // Quiet for 3 s, so that an expiration:complete of the lost order, had one come, is seen.
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    await waitForQuiet({ events, expirations: expirations.stored }, note);
 
     return {
       lost,

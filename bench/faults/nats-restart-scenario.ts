@@ -1,12 +1,14 @@
-import { Subjects, listDeadLetters } from '@grider-ms-tickets/common';
-import { ExpirationObserver } from '../src/lib/expiration-observer';
-import type { FiringLog } from '../src/lib/firing-log';
-import { newOrderId } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
-import { sleepUntil, waitFor } from '../src/lib/wait';
-import { EventLog } from './event-log';
+import { sleepUntil } from '../src/lib/wait';
 import { FaultStack } from './fault-stack';
-import type { OrderView } from './orders-api';
+import {
+  flowOutcome,
+  orderAtPace,
+  startOrderFlow,
+  ticketsOnSale,
+  waitAllCancelled,
+  type FlowOutcome,
+} from './order-flow';
 import { goOnAfterTimeout } from './scenario-verdict';
 
 /** EVENT_BUS_DOWN_GRACE_SECONDS of both services: longer than the outage, so liveness must hold. */
@@ -20,9 +22,6 @@ const ORDERING_MS = 14_000;
 const PACE_MS = 250;
 /** EXPIRATION_WINDOW_SECONDS: orders made just before the outage fall due during it. */
 const WINDOW_SECONDS = 3;
-
-/** What orders logs for each owed event its sweeper publishes (orders/src/sweeper/order-sweeper.ts). */
-const OWED_PUBLISHED_MESSAGE = 'published an owed order event; its first publish failed or never happened';
 
 const note = goOnAfterTimeout('nats-restart');
 
@@ -44,19 +43,11 @@ export interface ProbeSample {
 }
 
 /** Everything the nats-restart checks look at. */
-export interface NatsRestartRun {
+export interface NatsRestartRun extends FlowOutcome {
   made: MadeOrder[];
   /** Failed POSTs (the order was not made). */
   postErrors: string[];
   outage: { downAt: number; upAt: number };
-  /** The orders at the end. */
-  orders: Map<string, OrderView>;
-  events: EventLog;
-  expirations: FiringLog;
-  metrics: { cancelledByExpiration: number; swept: number };
-  deadLetters: number;
-  /** Events whose first publish failed (NATS down) and that orders' sweeper published afterwards. */
-  owedPublished: number;
   /** /healthz and /readyz of both services, every 200 ms from the first order to the end. */
   samples: ProbeSample[];
   readyAtEnd: boolean;
@@ -80,33 +71,13 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
   let sampling = false;
   try {
     const { bus } = stack;
-    const expirations = await ExpirationObserver.start(bus);
-    stack.defer(() => expirations.close());
-    const events = await EventLog.start(bus, [Subjects.OrderCreated, Subjects.OrderCancelled]);
-    stack.defer(() => events.close());
-    const grace = { EVENT_BUS_DOWN_GRACE_SECONDS: String(DOWN_GRACE_SECONDS) };
-    const expiration = await stack.startExpiration(grace);
-    const orders = await stack.startOrders({
-      ...grace,
-      EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
-      ORDERS_SWEEP_INTERVAL_SECONDS: '1',
-      EXPIRATION_GRACE_SECONDS: '600',
+    const flow = await startOrderFlow(stack, WINDOW_SECONDS, {
+      EVENT_BUS_DOWN_GRACE_SECONDS: String(DOWN_GRACE_SECONDS),
     });
+    const { expiration, orders, events, expirations } = flow;
     const { api } = orders;
 
-    const tickets = Array.from({ length: Math.ceil(ORDERING_MS / PACE_MS) + 1 }, newOrderId);
-    for (const id of tickets) {
-      await bus.publish(Subjects.TicketCreated, JSON.stringify({ id, version: 0, title: 't', price: 5, userId: id }));
-    }
-    // Orders handles ticket:created one at a time, in order: once the last
-    // ticket can be ordered, every ticket can. Its order is the first one made.
-    const made: Array<{ order: OrderView; postedAt: number }> = [];
-    const last = tickets.pop() as string;
-    const firstPostAt = Date.now();
-    made.push({
-      order: await waitFor(() => api.createOrder(last), { timeoutMs: 60_000, intervalMs: 100, what: 'the tickets' }),
-      postedAt: firstPostAt,
-    });
+    const { first, tickets } = await ticketsOnSale(bus, api, Math.ceil(ORDERING_MS / PACE_MS) + 1);
 
     const samples: ProbeSample[] = [];
     sampling = true;
@@ -130,42 +101,16 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
       await stack.nats.restart(OUTAGE_MS, 'SIGTERM');
       outage.upAt = Date.now();
     };
-    const postErrors: string[] = [];
-    // One POST every PACE_MS, each on its own: a POST held up by the outage
-    // (its order:created waits for NATS) does not hold up the next.
-    const makeOrders = async () => {
-      const posts: Array<Promise<void>> = [];
-      for (const ticketId of tickets) {
-        if (Date.now() >= t0 + ORDERING_MS) break;
-        const postedAt = Date.now();
-        posts.push(
-          api.createOrder(ticketId).then(
-            (order) => {
-              if (order) made.push({ order, postedAt });
-              else postErrors.push(`ticket ${ticketId} unknown`);
-            },
-            (err: Error) => {
-              postErrors.push(err.message);
-            },
-          ),
-        );
-        await sleepUntil(postedAt + PACE_MS);
-      }
-      await Promise.all(posts);
-    };
-    await Promise.all([restartNats(), makeOrders()]);
-
-    const ids = made.map((m) => m.order.id);
-    await waitFor(() => ids.every((id) => events.about(Subjects.OrderCancelled, 'id', id).length > 0), {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-      what: 'every order to be cancelled',
-    }).catch(note);
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    const [, paced] = await Promise.all([
+      restartNats(),
+      orderAtPace(api, tickets, { paceMs: PACE_MS, until: t0 + ORDERING_MS }),
+    ]);
+    const made = [first, ...paced.made];
+    await waitAllCancelled(
+      made.map((m) => m.order.id),
+      { events, expirations: expirations.stored },
+      note,
+    );
     sampling = false;
     await probing;
 
@@ -176,17 +121,9 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
         const dueAt = Date.parse(order.expiresAt);
         return { id: order.id, phase: phaseOf(postedAt), dueDuringOutage: phaseOf(dueAt) === 'during' };
       }),
-      postErrors,
+      postErrors: paced.postErrors,
       outage,
-      orders: new Map((await api.listOrders()).map((o) => [o.id, o])),
-      events,
-      expirations: expirations.stored,
-      metrics: {
-        cancelledByExpiration: await api.metric('orders_transitions_total{transition="cancelled_by_expiration"}'),
-        swept: await api.metric('orders_swept_total'),
-      },
-      deadLetters: (await listDeadLetters(bus)).length,
-      owedPublished: orders.process.logged(OWED_PUBLISHED_MESSAGE).length,
+      ...(await flowOutcome(flow, bus)),
       samples,
       readyAtEnd: (await Promise.all(stack.processes.map((p) => httpStatus(p.healthPort, '/readyz')))).every(
         (status) => status === 200,

@@ -4,8 +4,8 @@
  * expiration, and neither service exits, since the outage is shorter than
  * their EVENT_BUS_DOWN_GRACE_SECONDS.
  */
-import { Subjects } from '@grider-ms-tickets/common';
 import { DOWN_GRACE_SECONDS, runNatsRestartScenario, type NatsRestartRun } from './nats-restart-scenario';
+import { ordersNotOnce } from './order-flow';
 import { ScenarioVerdict } from './scenario-verdict';
 
 const verdict = new ScenarioVerdict('nats-restart');
@@ -43,26 +43,25 @@ describe('both services, while nats-server restarts', () => {
   it(
     'delivers every order:created to expiration and every expiration:complete back to orders',
     verdict.check(() => {
-      const created = run.made.filter((o) => run.events.about(Subjects.OrderCreated, 'id', o.id).length !== 1);
-      const expired = run.made.filter((o) => run.expirations.count(o.id) !== 1);
+      const { created, expired } = ordersNotOnce(
+        run.made.map((o) => o.id),
+        run,
+      );
 
-      expect(created.map((o) => o.id)).toEqual([]);
-      expect(expired.map((o) => o.id)).toEqual([]);
+      expect(created).toEqual([]);
+      expect(expired).toEqual([]);
     }),
   );
 
   it(
     'cancels every order exactly once, at one version, by its expiration and not the sweeper',
     verdict.check(() => {
-      const wrong = run.made.filter((o) => {
-        const order = run.orders.get(o.id);
-        const cancellations = run.events.about(Subjects.OrderCancelled, 'id', o.id);
-        return (
-          order?.status !== 'cancelled' || cancellations.length !== 1 || cancellations[0].data.version !== order.version
-        );
-      });
+      const { cancelled } = ordersNotOnce(
+        run.made.map((o) => o.id),
+        run,
+      );
 
-      expect(wrong.map((o) => o.id)).toEqual([]);
+      expect(cancelled).toEqual([]);
       expect(run.metrics).toEqual({ cancelledByExpiration: run.made.length, swept: 0 });
       expect(run.deadLetters).toBe(0);
     }),

@@ -18,7 +18,7 @@ import { sleep, waitFor } from '../src/lib/wait';
  * NATS flushes its store); SIGKILL is a crash of the process (what Redis wrote
  * to the AOF with write(2) survives in the page cache).
  */
-abstract class LocalServer {
+export abstract class LocalServer {
   protected child?: ManagedChild;
 
   protected abstract spawn(): Promise<void>;

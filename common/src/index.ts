@@ -51,6 +51,7 @@ export type {
 export type { EventClient } from './bus/to-event-bus';
 export { StanBus, type StanConnectOptions } from './bus/stan-bus';
 export { JetStreamBus, durableName, type JetStreamConnectOptions } from './bus/jetstream-bus';
+export { DEFAULT_PUBLISH_RETRY, type PublishRetryPolicy } from './bus/publish-retry';
 export { NatsWrapper, connectEventBus } from './bus/nats-wrapper';
 export { StreamSubjectsOverlapError } from './bus/stream-subjects-overlap-error';
 
@@ -64,6 +65,7 @@ export {
   envPort,
   envEnum,
   envUrl,
+  envUrlList,
   envLogLevel,
   type EnvStringOptions,
 } from './config/env';
@@ -78,9 +80,11 @@ export {
   eventBusEnvShape,
   withEventBusRules,
   eventBusConfig,
+  natsServersOf,
   type EventBusConfig,
   type EventBusConnectConfig,
   type EventBusPolicy,
+  type NatsServers,
   type StanBusConfig,
   type JetStreamBusConfig,
 } from './config/event-bus-config';
@@ -89,6 +93,7 @@ export {
   DEFAULT_DOWN_GRACE_MS,
   DEFAULT_STREAM_MAX_AGE_MS,
   DEFAULT_STREAM_MAX_BYTES,
+  DEFAULT_STREAM_REPLICAS,
 } from './config/event-bus-defaults';
 
 // Logging and the process lifecycle.

@@ -9,17 +9,24 @@ export function benchLogger(name = 'bench', level: 'warn' | 'info' | 'silent' = 
 /**
  * Connects to the stream of a space (created if missing, as a service does).
  *
- * @param url - the NATS server
+ * @param url - the NATS server, or the servers of a cluster
  * @param space - names the stream and the subject prefix
  * @param logger - where the bus logs
+ * @param stream - the settings of the stream, if it is created: its replicas
  */
-export function connectBus(url: string, space: Space, logger: Logger = benchLogger()): Promise<JetStreamBus> {
+export function connectBus(
+  url: string | string[],
+  space: Space,
+  logger: Logger = benchLogger(),
+  stream: { replicas?: number } = {},
+): Promise<JetStreamBus> {
   return JetStreamBus.connect({
     url,
     stream: space.stream,
     subjectPrefix: space.subjectPrefix,
     name: `bench:${space.id}`,
     logger,
+    ...stream,
   });
 }
 

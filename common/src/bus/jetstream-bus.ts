@@ -28,16 +28,29 @@ import {
 } from './event-bus';
 import { ConnectionState } from './connection-state';
 import { jetStreamAuthOptions } from './nats-auth';
+import {
+  DEFAULT_PUBLISH_RETRY,
+  publishRetryDelay,
+  transientPublishFailure,
+  type PublishRetryPolicy,
+} from './publish-retry';
 import { StreamSubjectsOverlapError } from './stream-subjects-overlap-error';
 import type { NatsAuth } from '../config/event-bus-config';
-import { DEFAULT_STREAM_MAX_AGE_MS, DEFAULT_STREAM_MAX_BYTES } from '../config/event-bus-defaults';
+import {
+  DEFAULT_STREAM_MAX_AGE_MS,
+  DEFAULT_STREAM_MAX_BYTES,
+  DEFAULT_STREAM_REPLICAS,
+} from '../config/event-bus-defaults';
 import { DEAD_LETTER_SUBJECT } from '../dead-letter/dead-letter';
 import { ALL_SUBJECTS } from '../events/subjects';
 import { defaultLogger } from '../logging/logger';
 
 /** Options of {@link JetStreamBus.connect}. */
 export interface JetStreamConnectOptions {
-  /** One NATS URL or several, for example `nats://nats-srv:4222`. */
+  /**
+   * One NATS URL, or the servers of a cluster: the client connects to one of
+   * them and, when it is lost, reconnects to any other.
+   */
   url: string | string[];
   /**
    * The stream that holds every subject. Created at connect if missing.
@@ -76,6 +89,22 @@ export interface JetStreamConnectOptions {
    * @defaultValue 1 GiB
    */
   maxBytes?: number;
+  /**
+   * The `num_replicas` of a stream the bus creates: on a JetStream cluster,
+   * how many servers keep a copy (3 survives the loss of one). An existing
+   * stream with fewer is raised to it; one with more keeps its own, with a
+   * warning (lowering drops copies, an operator's decision).
+   *
+   * @defaultValue 1
+   */
+  replicas?: number;
+  /**
+   * How a publish that fails for a passing reason (no stream leader for a
+   * moment, a timeout) is retried.
+   *
+   * @defaultValue {@link DEFAULT_PUBLISH_RETRY}
+   */
+  publishRetry?: PublishRetryPolicy;
   /**
    * Whether to create the stream, or add what it lacks. Tools that only read
    * pass false: the stream must exist, and is left as it is.
@@ -135,6 +164,9 @@ export class JetStreamBus implements EventBus {
   private readonly state = new ConnectionState();
   private readonly maxAgeMs: number;
   private readonly maxBytes: number;
+  private readonly replicas: number;
+  private readonly publishRetry: PublishRetryPolicy;
+  private retriedPublishes = 0;
   private closing?: Promise<void>;
   private readonly subscriptions = new Set<EventSubscription>();
 
@@ -148,6 +180,8 @@ export class JetStreamBus implements EventBus {
     this.prefix = options.subjectPrefix ?? '';
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
     this.maxBytes = options.maxBytes ?? DEFAULT_STREAM_MAX_BYTES;
+    this.replicas = options.replicas ?? DEFAULT_STREAM_REPLICAS;
+    this.publishRetry = options.publishRetry ?? DEFAULT_PUBLISH_RETRY;
     this.js = jetstream(connection);
     void this.watchStatus();
     void this.watchClosed();
@@ -222,13 +256,53 @@ export class JetStreamBus implements EventBus {
    * becomes the `Nats-Msg-Id` dedupe id; `options.headers` are sent as NATS
    * headers.
    *
+   * A failure that passes is retried with the same message id, as the bus's
+   * `publishRetry` policy says: one where the server answered that no stream
+   * took the message (no responders, JetStream's 503), and a timeout, but
+   * the latter only for a message with a `msgId`, because a timed-out message
+   * may have been stored and only its id lets the stream drop a second copy.
+   * Each retry is logged at warn level and counted ({@link JetStreamBus.publishRetries}).
+   *
    * @throws RangeError for a header named `Nats-…`, which NATS reserves for itself
+   * @throws the last attempt's error when the retries are spent, or at once for any other failure
    */
   async publish(subject: string, payload: string, options: PublishOptions = {}): Promise<void> {
-    await this.js.publish(this.wireSubject(subject), payload, {
+    const wire = this.wireSubject(subject);
+    const publishOptions = {
       ...(options.msgId ? { msgID: options.msgId } : {}),
       ...(options.headers ? { headers: natsHeaders(options.headers) } : {}),
-    });
+    };
+    const policy = this.publishRetry;
+    const startedAt = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.js.publish(wire, payload, publishOptions);
+        return;
+      } catch (err) {
+        const failure = transientPublishFailure(err);
+        const retryInMs = publishRetryDelay(policy, attempt);
+        const retryable = failure === 'not-stored' || (failure === 'unknown' && publishOptions.msgID !== undefined);
+        if (!retryable || this.closing) throw err;
+        if (attempt >= policy.attempts || Date.now() + retryInMs - startedAt > policy.deadlineMs) {
+          this.logger.warn(
+            { err, subject, msgId: options.msgId, attempts: attempt },
+            'JetStream publish failed on every attempt; giving up',
+          );
+          throw err;
+        }
+        this.retriedPublishes += 1;
+        this.logger.warn(
+          { err, subject, msgId: options.msgId, attempt, retryInMs },
+          'JetStream publish failed for a passing reason; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, retryInMs));
+      }
+    }
+  }
+
+  /** How many times a publish was sent again since the bus connected (see {@link JetStreamBus.publish}). */
+  get publishRetries(): number {
+    return this.retriedPublishes;
   }
 
   isConnected(): boolean {
@@ -385,9 +459,10 @@ export class JetStreamBus implements EventBus {
           max_age: nanos(this.maxAgeMs),
           max_bytes: this.maxBytes,
           discard: DiscardPolicy.Old,
+          num_replicas: this.replicas,
         });
         this.logger.info(
-          { stream: this.stream, subjects, maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes },
+          { stream: this.stream, subjects, maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes, replicas: this.replicas },
           'created the stream',
         );
         return;
@@ -406,8 +481,12 @@ export class JetStreamBus implements EventBus {
   }
 
   /**
-   * What an existing stream lacks: subjects, and limits it has none of (0 or
-   * -1). Limits it has are its owner's choice and stay.
+   * What an existing stream lacks: subjects, limits it has none of (0 or -1),
+   * and replicas up to the wanted number. Limits it has are its owner's
+   * choice and stay. More replicas than wanted stay too: lowering the count
+   * drops copies of every message, which is for an operator to do
+   * (`nats stream edit <name> --replicas N`), not a service starting up with a
+   * stale setting; that is logged.
    */
   private streamUpdate(config: StreamConfig, subjects: string[]): Partial<StreamConfig> | undefined {
     const update: Partial<StreamConfig> = {};
@@ -415,6 +494,14 @@ export class JetStreamBus implements EventBus {
     if (missing.length > 0) update.subjects = [...config.subjects, ...missing];
     if (!(config.max_age > 0)) update.max_age = nanos(this.maxAgeMs);
     if (!(config.max_bytes > 0)) update.max_bytes = this.maxBytes;
+    const replicas = config.num_replicas || 1;
+    if (replicas < this.replicas) update.num_replicas = this.replicas;
+    if (replicas > this.replicas) {
+      this.logger.warn(
+        { stream: this.stream, replicas, wanted: this.replicas },
+        'the stream has more replicas than NATS_STREAM_REPLICAS; it keeps them (lower them with nats stream edit)',
+      );
+    }
     return Object.keys(update).length > 0 ? update : undefined;
   }
 

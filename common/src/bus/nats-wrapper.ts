@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from './event-bus';
 import { JetStreamBus } from './jetstream-bus';
 import { StanBus } from './stan-bus';
-import type { EventBusConnectConfig } from '../config/event-bus-config';
+import { natsServersOf, type EventBusConnectConfig } from '../config/event-bus-config';
 import { defaultLogger } from '../logging/logger';
 
 /**
@@ -16,10 +16,12 @@ export async function connectEventBus(
   config: EventBusConnectConfig,
   logger: Logger = defaultLogger(),
 ): Promise<EventBus> {
-  if (config.kind === 'jetstream') {
-    return JetStreamBus.connect({ ...config, logger });
+  const { servers: _servers, ...rest } = config;
+  const url = natsServersOf(config);
+  if (rest.kind === 'jetstream') {
+    return JetStreamBus.connect({ ...rest, url, logger });
   }
-  return StanBus.connect({ ...config, logger });
+  return StanBus.connect({ ...rest, url, logger });
 }
 
 /**

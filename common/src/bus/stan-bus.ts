@@ -18,8 +18,12 @@ import { defaultLogger } from '../logging/logger';
 
 /** Options of {@link StanBus.connect}. */
 export interface StanConnectOptions {
-  /** The NATS Streaming server, for example `nats://nats-srv:4222`. */
-  url: string;
+  /**
+   * The NATS Streaming server, for example `nats://nats-srv:4222`, or the
+   * servers of the NATS cluster it is reached through. The client connects to
+   * the first and, when it loses it, to any other.
+   */
+  url: string | string[];
   /** The `-cid` the server was started with. */
   clusterId: string;
   /** Unique per process; in Kubernetes, the pod name. */
@@ -123,8 +127,14 @@ export class StanBus implements EventBus {
    * @throws the connection error
    */
   static async connect(options: StanConnectOptions): Promise<StanBus> {
+    const [url, ...others] = typeof options.url === 'string' ? [options.url] : options.url;
+    if (url === undefined) throw new RangeError('StanBus.connect needs at least one NATS URL');
     const client = nats.connect(options.clusterId, options.clientId, {
-      url: options.url,
+      // node-nats-streaming defaults `url` to localhost, and its NATS client
+      // (nats 1.x) tries `url` first, then `servers` in random order: so the
+      // first server goes in `url`, the others in `servers`.
+      url,
+      servers: others,
       ...stanAuthOptions(options.auth),
     });
     const bus = new StanBus(client, options.logger);

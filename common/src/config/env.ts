@@ -95,20 +95,60 @@ export function envEnum<const V extends readonly [string, ...string[]]>(values: 
  * @param protocols - the allowed schemes, such as `['nats:', 'tls:']`
  */
 export function envUrl(protocols: readonly string[]) {
-  const message = `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
   return z.preprocess(
     blankToUndefined,
     z
       .string(required)
       .trim()
-      .refine((value) => {
-        try {
-          return protocols.includes(new URL(value).protocol);
-        } catch {
-          return false;
-        }
-      }, message),
+      .refine((value) => hasProtocol(value, protocols), urlMessage(protocols)),
   );
+}
+
+/**
+ * A variable holding one URL or several, separated by commas, such as the
+ * servers of a cluster: `nats://a:4222,nats://b:4222`. Spaces around each are
+ * dropped. An entry that is not a URL of an allowed scheme, or an empty one,
+ * is named in the error.
+ *
+ * @param protocols - the allowed schemes, such as `['nats:', 'tls:']`
+ * @returns the URLs, in the order given
+ */
+export function envUrlList(protocols: readonly string[]) {
+  return z.preprocess(
+    blankToUndefined,
+    z.string(required).transform((value, ctx) => {
+      const urls = value.split(',').map((entry) => entry.trim());
+      for (const url of urls) {
+        if (url === '') ctx.addIssue({ code: 'custom', message: 'has an empty entry (two commas, or one at an end)' });
+        else if (!hasProtocol(url, protocols)) {
+          // A lone URL is the whole value, which names itself; of several, say which one.
+          const message =
+            urls.length === 1
+              ? urlMessage(protocols)
+              : `has the entry "${withoutUserInfo(url)}", which ${urlMessage(protocols)}`;
+          ctx.addIssue({ code: 'custom', message });
+        }
+      }
+      return urls;
+    }),
+  );
+}
+
+function urlMessage(protocols: readonly string[]): string {
+  return `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+}
+
+/** A URL may carry a user and password (`nats://user:pass@host`); an error message must not. */
+function withoutUserInfo(url: string): string {
+  return url.replace(/^([^/]*\/\/)[^/@]*@/, '$1…@');
+}
+
+function hasProtocol(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** `LOG_LEVEL`: a pino level, `info` by default. */

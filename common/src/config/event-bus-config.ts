@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { blankToUndefined, envEnum, envInt, envOptionalString, envString, envUrl } from './env';
+import { blankToUndefined, envEnum, envInt, envOptionalString, envString, envUrlList } from './env';
 import { envByteSize } from './env-byte-size';
 import { envDuration } from './env-duration';
-import { DEFAULT_DOWN_GRACE_MS, DEFAULT_MAX_DELIVERIES } from './event-bus-defaults';
+import { DEFAULT_DOWN_GRACE_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_STREAM_REPLICAS } from './event-bus-defaults';
 
 /**
  * A NATS user name. It also names the user's reply subjects on JetStream
@@ -17,8 +17,11 @@ const envSecret = () => z.preprocess(blankToUndefined, z.string().optional());
 export const eventBusEnvShape = {
   /** `stan` (NATS Streaming, the default) or `jetstream`. */
   EVENT_BUS: envEnum(['stan', 'jetstream'], 'stan'),
-  /** The NATS server. The course writes `http://nats-srv:4222`, which is accepted. */
-  NATS_URL: envUrl(['nats:', 'tls:', 'http:']),
+  /**
+   * The NATS server, or the servers of a cluster separated by commas. The
+   * course writes `http://nats-srv:4222`, which is accepted.
+   */
+  NATS_URL: envUrlList(['nats:', 'tls:', 'http:']),
   /** NATS Streaming: the server's cluster id. */
   NATS_CLUSTER_ID: envOptionalString(),
   /** NATS Streaming: this process's client id, unique per pod. */
@@ -51,6 +54,8 @@ export const eventBusEnvShape = {
     min: '1MiB',
     minReason: 'the stream must hold at least one event of the largest size NATS accepts',
   }),
+  /** JetStream: how many servers of a cluster keep a copy of the stream. */
+  NATS_STREAM_REPLICAS: envInt({ min: 1, max: 5, default: DEFAULT_STREAM_REPLICAS }),
   /** Deliveries of one message before a listener dead-letters it. */
   EVENT_MAX_DELIVERIES: envInt({ min: 1, default: DEFAULT_MAX_DELIVERIES }),
   /** Seconds the bus may be down before the liveness probe fails and the pod is restarted. */
@@ -75,10 +80,30 @@ export interface EventBusPolicy {
  */
 export type NatsAuth = { user: string; password: string } | { credsFile: string };
 
-/** How to reach NATS Streaming. */
-export interface StanBusConfig extends EventBusPolicy {
-  kind: 'stan';
+/** Where NATS is: one server, or the servers of a cluster. */
+export interface NatsServers {
+  /** The first server of NATS_URL; the only one, unless it lists several. */
   url: string;
+  /**
+   * Every server NATS_URL lists, `url` first. The client connects to one of
+   * them and, when it loses it, reconnects to another.
+   *
+   * @defaultValue `[url]`
+   */
+  servers?: string[];
+}
+
+/**
+ * @param config - a config with one server or several
+ * @returns every server to give the NATS client
+ */
+export function natsServersOf(config: NatsServers): string[] {
+  return config.servers ?? [config.url];
+}
+
+/** How to reach NATS Streaming. */
+export interface StanBusConfig extends EventBusPolicy, NatsServers {
+  kind: 'stan';
   clusterId: string;
   clientId: string;
   /** Unset: connect without credentials. */
@@ -86,9 +111,8 @@ export interface StanBusConfig extends EventBusPolicy {
 }
 
 /** How to reach NATS JetStream, and the limits of the stream it creates. */
-export interface JetStreamBusConfig extends EventBusPolicy {
+export interface JetStreamBusConfig extends EventBusPolicy, NatsServers {
   kind: 'jetstream';
-  url: string;
   stream: string;
   subjectPrefix?: string;
   name?: string;
@@ -96,6 +120,8 @@ export interface JetStreamBusConfig extends EventBusPolicy {
   maxAgeMs: number;
   /** The stream's `max_bytes`. */
   maxBytes: number;
+  /** The stream's `num_replicas`. */
+  replicas: number;
   /** Unset: connect without credentials. */
   auth?: NatsAuth;
 }
@@ -109,8 +135,8 @@ export type EventBusConfig = StanBusConfig | JetStreamBusConfig;
  */
 export type EventBusConnectConfig =
   | Omit<StanBusConfig, keyof EventBusPolicy>
-  | (Omit<JetStreamBusConfig, keyof EventBusPolicy | 'maxAgeMs' | 'maxBytes'> &
-      Partial<Pick<JetStreamBusConfig, 'maxAgeMs' | 'maxBytes'>>);
+  | (Omit<JetStreamBusConfig, keyof EventBusPolicy | 'maxAgeMs' | 'maxBytes' | 'replicas'> &
+      Partial<Pick<JetStreamBusConfig, 'maxAgeMs' | 'maxBytes' | 'replicas'>>);
 
 /**
  * Adds the rules between variables: NATS Streaming needs a cluster and a client
@@ -175,22 +201,26 @@ export function eventBusConfig(env: EventBusEnv, name?: string): EventBusConfig 
     downGraceMs: env.EVENT_BUS_DOWN_GRACE_SECONDS * 1000,
   };
   if (env.EVENT_BUS === 'jetstream') {
+    // The NATS client takes nats:// or a bare host; the course's http:// means the same server.
+    const servers = env.NATS_URL.map((url) => url.replace(/^http:/, 'nats:'));
     return {
       kind: 'jetstream',
-      // The NATS client takes nats:// or a bare host; the course's http:// means the same server.
-      url: env.NATS_URL.replace(/^http:/, 'nats:'),
+      url: servers[0],
+      servers,
       stream: env.NATS_STREAM,
       subjectPrefix: env.NATS_SUBJECT_PREFIX,
       name: name ?? env.NATS_CLIENT_ID,
       maxAgeMs: env.NATS_STREAM_MAX_AGE,
       maxBytes: env.NATS_STREAM_MAX_BYTES,
+      replicas: env.NATS_STREAM_REPLICAS,
       ...natsAuth(env),
       ...policy,
     };
   }
   return {
     kind: 'stan',
-    url: env.NATS_URL,
+    url: env.NATS_URL[0],
+    servers: env.NATS_URL,
     // withEventBusRules guarantees both for stan.
     clusterId: env.NATS_CLUSTER_ID as string,
     clientId: env.NATS_CLIENT_ID as string,

@@ -14,3 +14,6 @@ export const DEFAULT_STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** How large the JetStream stream may grow before it drops its oldest messages: 1 GiB. */
 export const DEFAULT_STREAM_MAX_BYTES = 2 ** 30;
+
+/** How many servers of a JetStream cluster keep a copy of the stream: 1, as on a single server. */
+export const DEFAULT_STREAM_REPLICAS = 1;

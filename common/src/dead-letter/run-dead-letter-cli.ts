@@ -7,7 +7,13 @@ import { JetStreamBus } from '../bus/jetstream-bus';
 import { connectEventBus } from '../bus/nats-wrapper';
 import { ConfigError } from '../config/config-error';
 import { loadConfig } from '../config/env';
-import { eventBusConfig, eventBusEnvShape, withEventBusRules, type EventBusConfig } from '../config/event-bus-config';
+import {
+  eventBusConfig,
+  eventBusEnvShape,
+  natsServersOf,
+  withEventBusRules,
+  type EventBusConfig,
+} from '../config/event-bus-config';
 import { createLogger } from '../logging/logger';
 
 export const DEAD_LETTER_CLI_USAGE = `usage: dead-letters list [--limit N] [--json]
@@ -83,7 +89,7 @@ export async function runDeadLetterCli(args: readonly string[], io: DeadLetterCl
     // The tool reads what the services set up: it never creates or changes a stream.
     bus =
       config.kind === 'jetstream'
-        ? await JetStreamBus.connect({ ...config, logger, setUpStream: false })
+        ? await JetStreamBus.connect({ ...config, url: natsServersOf(config), logger, setUpStream: false })
         : await connectEventBus(config, logger);
     if (command === 'list') {
       const letters = await listDeadLetters(bus, { limit });

@@ -13,6 +13,7 @@ describe('loadExpirationConfig', () => {
     expect(config.eventBus).toEqual({
       kind: 'stan',
       url: 'http://nats-srv:4222',
+      servers: ['http://nats-srv:4222'],
       clusterId: 'ticketing',
       clientId: 'expiration-1',
       maxDeliveries: 10,

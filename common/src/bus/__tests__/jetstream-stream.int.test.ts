@@ -20,7 +20,7 @@ let id: string;
 let streams: string[];
 let buses: JetStreamBus[];
 
-async function connectBus(options: { stream?: string; maxAgeMs?: number; maxBytes?: number } = {}) {
+async function connectBus(options: { stream?: string; maxAgeMs?: number; maxBytes?: number; replicas?: number } = {}) {
   const bus = await JetStreamBus.connect({ url: NATS_URL, stream: id, subjectPrefix: `${id}.`, ...options });
   buses.push(bus);
   return bus;
@@ -87,6 +87,19 @@ describe('the stream of JetStreamBus', () => {
 
     expect([before.max_age, before.max_bytes]).toEqual([0, -1]);
     expect(config).toMatchObject({ max_age: nanos(2 * HOUR_MS), max_bytes: 64 * 2 ** 20 });
+  });
+
+  it('is created with one replica by default', async () => {
+    await connectBus();
+
+    const { config } = await jsm.streams.info(id);
+
+    expect(config.num_replicas).toBe(1);
+  });
+
+  it("fails to connect with the server's reason when asked for replicas a lone server can't keep", async () => {
+    // A server that is not in a cluster holds one copy of a stream, never three.
+    await expect(connectBus({ replicas: 3 })).rejects.toThrow(/replicas > 1 not supported in non-clustered mode/);
   });
 
   it('refuses to start when another stream captures its subjects, naming that stream and the two ways out', async () => {

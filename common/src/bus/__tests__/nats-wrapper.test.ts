@@ -1,3 +1,5 @@
+import nats from 'node-nats-streaming';
+import { FakeStan } from '../../__tests__/helpers/fake-stan';
 import { NatsWrapper } from '../nats-wrapper';
 
 describe('NatsWrapper', () => {
@@ -22,5 +24,31 @@ describe('NatsWrapper', () => {
 
     await expect(attempt).rejects.toThrow();
     expect(() => wrapper.client).toThrow();
+  });
+
+  it('connects NATS Streaming through every server of the config', async () => {
+    const stan = new FakeStan();
+    const connect = jest.spyOn(nats, 'connect').mockImplementation(() => {
+      setImmediate(() => stan.emit('connect'));
+      return stan.asStan();
+    });
+    const wrapper = new NatsWrapper();
+
+    try {
+      await wrapper.connect({
+        kind: 'stan',
+        url: 'nats://nats-0:4222',
+        servers: ['nats://nats-0:4222', 'nats://nats-1:4222'],
+        clusterId: 'ticketing',
+        clientId: 'pod-1',
+      });
+
+      expect(connect).toHaveBeenCalledWith('ticketing', 'pod-1', {
+        url: 'nats://nats-0:4222',
+        servers: ['nats://nats-1:4222'],
+      });
+    } finally {
+      connect.mockRestore();
+    }
   });
 });

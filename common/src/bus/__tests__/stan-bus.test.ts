@@ -2,7 +2,7 @@
  * The NATS Streaming transport against a fake node-nats-streaming client (see
  * helpers/fake-stan.ts). The fake records what the transport asks of the client.
  */
-import type { Stan } from 'node-nats-streaming';
+import nats, { type Stan } from 'node-nats-streaming';
 import { FakeStan, FakeStanMessage } from '../../__tests__/helpers/fake-stan';
 import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
@@ -503,5 +503,35 @@ describe('StanBus and headers', () => {
 
     expect(msg.getHeader(CORRELATION_ID_HEADER)).toBeUndefined();
     expect(correlationIdOf(msg)).toBeUndefined();
+  });
+});
+
+describe('StanBus.connect', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('hands the NATS client every server of a cluster: the first as its url, the others as its servers', async () => {
+    const stan = new FakeStan();
+    const connect = jest.spyOn(nats, 'connect').mockImplementation(() => {
+      setImmediate(() => stan.emit('connect'));
+      return stan.asStan();
+    });
+
+    const bus = await StanBus.connect({
+      url: ['nats://nats-0:4222', 'nats://nats-1:4222', 'nats://nats-2:4222'],
+      clusterId: 'ticketing',
+      clientId: 'pod-1',
+    });
+
+    expect(connect).toHaveBeenCalledWith('ticketing', 'pod-1', {
+      url: 'nats://nats-0:4222',
+      servers: ['nats://nats-1:4222', 'nats://nats-2:4222'],
+    });
+    expect(bus.isConnected()).toBe(true);
+  });
+
+  it('refuses an empty list of servers', async () => {
+    await expect(StanBus.connect({ url: [], clusterId: 'ticketing', clientId: 'pod-1' })).rejects.toThrow(
+      'StanBus.connect needs at least one NATS URL',
+    );
   });
 });

@@ -68,11 +68,13 @@ describe('eventBusConfig', () => {
     expect(eventBusConfig(env)).toEqual({
       kind: 'jetstream',
       url: 'nats://nats-srv:4222',
+      servers: ['nats://nats-srv:4222'],
       stream: 'tickets',
       subjectPrefix: 'staging.',
       name: 'pod-1',
       maxAgeMs: 7 * 24 * 3_600_000,
       maxBytes: 2 ** 30,
+      replicas: 1,
       maxDeliveries: 10,
       downGraceMs: 60_000,
     });
@@ -85,11 +87,13 @@ describe('eventBusConfig', () => {
     expect(eventBusConfig(env)).toEqual({
       kind: 'jetstream',
       url: 'nats://nats:4222',
+      servers: ['nats://nats:4222'],
       stream: 'ticketing',
       subjectPrefix: undefined,
       name: undefined,
       maxAgeMs: 7 * 24 * 3_600_000,
       maxBytes: 2 ** 30,
+      replicas: 1,
       maxDeliveries: 10,
       downGraceMs: 60_000,
     });
@@ -106,6 +110,7 @@ describe('eventBusConfig', () => {
     expect(eventBusConfig(env)).toEqual({
       kind: 'stan',
       url: 'http://nats-srv:4222',
+      servers: ['http://nats-srv:4222'],
       clusterId: 'ticketing',
       clientId: 'pod-1',
       maxDeliveries: 10,
@@ -130,6 +135,71 @@ describe('eventBusConfig', () => {
       maxAgeMs: 90 * 60_000,
       maxBytes: 512 * 2 ** 20,
     });
+  });
+});
+
+describe('NATS_URL with the servers of a cluster', () => {
+  const jetstream = { EVENT_BUS: 'jetstream', JWT_KEY: 'k' };
+
+  it('gives jetstream every server, in the order listed, spaces dropped and http:// read as nats://', () => {
+    const env = loadConfig(schema, {
+      ...jetstream,
+      NATS_URL: 'nats://nats-0:4222, http://nats-1:4222 ,tls://nats-2:4222',
+    });
+
+    expect(eventBusConfig(env)).toMatchObject({
+      url: 'nats://nats-0:4222',
+      servers: ['nats://nats-0:4222', 'nats://nats-1:4222', 'tls://nats-2:4222'],
+    });
+  });
+
+  it('gives stan every server as written', () => {
+    const env = loadConfig(schema, {
+      NATS_URL: 'http://nats-0:4222,http://nats-1:4222',
+      NATS_CLUSTER_ID: 'ticketing',
+      NATS_CLIENT_ID: 'pod-1',
+      JWT_KEY: 'k',
+    });
+
+    expect(eventBusConfig(env)).toMatchObject({
+      url: 'http://nats-0:4222',
+      servers: ['http://nats-0:4222', 'http://nats-1:4222'],
+    });
+  });
+
+  it('names the entry that is not a NATS URL, without its password', () => {
+    expect(problems({ ...jetstream, NATS_URL: 'nats://a:4222,ftp://user:secret@b:21' })).toEqual([
+      'NATS_URL: has the entry "ftp://…@b:21", which must be a URL starting with nats:// or tls:// or http://',
+    ]);
+  });
+
+  it('names every bad entry, and an empty one', () => {
+    expect(problems({ ...jetstream, NATS_URL: 'nats-0:4222,,nats://b:4222,' })).toEqual([
+      'NATS_URL: has the entry "nats-0:4222", which must be a URL starting with nats:// or tls:// or http://',
+      'NATS_URL: has an empty entry (two commas, or one at an end)',
+      'NATS_URL: has an empty entry (two commas, or one at an end)',
+    ]);
+  });
+
+  it('still requires it', () => {
+    expect(problems({ ...jetstream, NATS_URL: ' ' })).toEqual(['NATS_URL: is required']);
+  });
+});
+
+describe('NATS_STREAM_REPLICAS', () => {
+  const jetstream = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', JWT_KEY: 'k' };
+
+  it('sets the replicas of the stream, 1 by default', () => {
+    expect(eventBusConfig(loadConfig(schema, { ...jetstream, NATS_STREAM_REPLICAS: '3' }))).toMatchObject({
+      replicas: 3,
+    });
+    expect(eventBusConfig(loadConfig(schema, jetstream))).toMatchObject({ replicas: 1 });
+  });
+
+  it.each(['0', '6', '2.5', 'three'])('refuses %s', (value) => {
+    expect(problems({ ...jetstream, NATS_STREAM_REPLICAS: value })).toEqual([
+      'NATS_STREAM_REPLICAS: must be an integer from 1 to 5',
+    ]);
   });
 });
 
