@@ -97,6 +97,7 @@ export async function startExpirationService(
 
     const queue = createExpirationQueue({
       redis: config.redis,
+      replicaWait: config.redis.replicaWait,
       prefix: config.queuePrefix,
       publishAttempts: config.publishAttempts,
       backoffMs: config.backoffMs,
@@ -111,7 +112,16 @@ export async function startExpirationService(
     steps.push({ name: 'log summaries', run: () => [ingest, firing].forEach((summary) => summary.flush()) });
     await withTimeout(queue.ping(), REDIS_STARTUP_TIMEOUT_MS, 'Redis did not answer PING');
     metrics.trackQueue(queue);
-    logger.info({ host: config.redis.host, port: config.redis.port }, 'redis connected');
+    const { sentinel, replicaWait } = config.redis;
+    logger.info(
+      {
+        ...(sentinel
+          ? { sentinels: sentinel.sentinels.map((s) => `${s.host}:${s.port}`), master: sentinel.name }
+          : { host: config.redis.host, port: config.redis.port }),
+        waitReplicas: replicaWait.replicas,
+      },
+      'redis connected',
+    );
 
     const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
     if (!options.bus) steps.push({ name: 'nats', run: () => bus.close() });
@@ -149,6 +159,7 @@ export async function startExpirationService(
       summary: ingest,
       logger: listenerLogger,
       redisCommandTimeoutMs: config.redis.commandTimeoutMs,
+      redisReplicaWaitMs: replicaWait.replicas > 0 ? replicaWait.timeoutMs : 0,
       maxDeliveries: config.eventBus.maxDeliveries,
       service: 'expiration',
     };

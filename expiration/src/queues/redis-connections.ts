@@ -2,10 +2,27 @@ import type { QueueOptions } from 'bull';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** A master found through Redis Sentinel. */
+export interface RedisSentinelOptions {
+  /** Where the sentinels listen; any one that answers will do. */
+  sentinels: Array<{ host: string; port: number }>;
+  /** The name the sentinels monitor the master under. */
+  name: string;
+  /** The sentinels' own password, if they have one. */
+  password?: string;
+}
+
 /** Where Redis is, and how long a command on the general connection may wait. */
 export interface RedisConnectionOptions {
+  /** A single Redis; not used when {@link RedisConnectionOptions.sentinel} is set. */
   host: string;
   port: number;
+  /**
+   * Find the master through these sentinels, on every connect and reconnect,
+   * instead of at host and port.
+   */
+  sentinel?: RedisSentinelOptions;
+  /** The data nodes' password. */
   password?: string;
   /**
    * How long a command on the general connection may wait for its answer
@@ -43,7 +60,7 @@ export class RedisConnections {
     options: RedisConnectionOptions,
     private readonly logger: Logger,
   ) {
-    this.base = { host: options.host, port: options.port, password: options.password };
+    this.base = { ...where(options), password: options.password };
     this.client = this.open('client', { ...this.base, commandTimeout: options.commandTimeoutMs });
   }
 
@@ -85,6 +102,29 @@ export class RedisConnections {
 }
 
 /**
+ * The ioredis options that say where Redis is: a host and port, or the
+ * sentinels to ask for the master.
+ */
+function where(options: RedisConnectionOptions): RedisOptions {
+  if (!options.sentinel) return { host: options.host, port: options.port };
+  return {
+    sentinels: options.sentinel.sentinels,
+    name: options.sentinel.name,
+    sentinelPassword: options.sentinel.password,
+    // A master that is demoted while it stays up (a failover ordered by hand,
+    // or one that a partition cut off) keeps its connections open: the
+    // blocking connection would wait on it for ever and the general one would
+    // get READONLY. The sentinels' +switch-master tells every connection to
+    // reconnect, which asks the sentinels again. A master that dies closes the
+    // connections itself, and the reconnect finds the new one.
+    failoverDetector: true,
+    // An answer from a sentinel that hangs is given up on like a command on
+    // the general connection, so the next sentinel is asked.
+    sentinelCommandTimeout: options.commandTimeoutMs,
+  };
+}
+
+/**
  * Resolves once a connection is ready, or after `timeoutMs` (Redis may be down;
  * the caller copes).
  *
@@ -112,11 +152,14 @@ async function quit(connection: Redis): Promise<void> {
     timer = setTimeout(() => resolve('timeout'), 1_000);
   });
   try {
-    const result = await Promise.race([connection.quit(), timeout]);
-    if (result === 'timeout') connection.disconnect();
+    await Promise.race([connection.quit(), timeout]);
   } catch {
-    connection.disconnect();
+    // Dropped below.
   } finally {
     clearTimeout(timer);
+    // Always, after QUIT too: a QUIT ends the data connection but not the
+    // sentinel connections of ioredis's failover detector, which only
+    // disconnect() closes (and which would keep the process alive).
+    connection.disconnect();
   }
 }
