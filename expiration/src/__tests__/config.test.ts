@@ -125,7 +125,7 @@ describe('loadExpirationConfig', () => {
 
   describe('Redis through Sentinel', () => {
     const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222' };
-    const problemsOf = (vars: NodeJS.ProcessEnv): string[] => {
+    const problemsOf = (vars: NodeJS.ProcessEnv): readonly string[] => {
       try {
         loadExpirationConfig({ ...env, ...vars });
       } catch (err) {

@@ -58,9 +58,10 @@ export class ReplicaWait {
    * @param fence - given the writes' result, says whether they may have
    *   written nothing while relying on data written by another connection
    *   (an order found already scheduled, say: another instance's add that may
-   *   itself be unconfirmed). WAIT only covers this connection's writes, so
-   *   first a PUBLISH, which Redis replicates, moves this connection's
-   *   replication offset up to the master's: WAIT then covers everything the
+   *   itself be unconfirmed). WAIT only covers what the master held at this
+   *   connection's last command that counts: whether a read counts depends on
+   *   the Redis version (7.0's does), a PUBLISH, which Redis replicates,
+   *   always does. So one is sent first, and WAIT then covers everything the
    *   master holds.
    * @returns what `writes` returned
    * @throws ReplicaShortfallError when fewer replicas confirm in time, or the connection was lost
