@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Subjects, listDeadLetters, type JetStreamBus } from '@grider-ms-tickets/common';
 import { expirationJobId } from '../../expiration/src/queues/expiration-job-id';
+import { ExpirationObserver } from '../src/lib/expiration-observer';
 import { makeOrders, orderCreatedData, type BenchOrder } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil, waitFor } from '../src/lib/wait';
@@ -15,8 +16,12 @@ const PER_TICK = 10;
 const KILL_AT_MS = 3_000;
 /** How long order:created keeps coming: well past the failover. */
 const PUBLISHING_MS = 8_000;
-/** Every order expires long after the run, so each one's job is still pending when the new master is read. */
-const EXPIRES_IN_MS = 30 * 60_000;
+/**
+ * Each order falls due this long after its publish: after the failover and
+ * the redeliveries, so that every job is stored (or lost) before the first
+ * one fires, and the run ends with each order's expiration:complete.
+ */
+const DUE_IN_MS = 20_000;
 
 /** What the expiration service logs for each batch it gives back (order-created-listener.ts). */
 const BATCH_FAILED_MESSAGE = 'scheduling a batch of expirations failed; its orders will be redelivered';
@@ -29,6 +34,8 @@ export interface SentinelRun {
   allAcked: boolean;
   /** Acked orders with no job in the master the sentinels promoted: acknowledged, then lost. */
   lost: string[];
+  /** Orders that were not lost but whose expiration:complete never came. */
+  neverFired: string[];
   deadLetters: number;
   /** From the SIGKILL of the master until the sentinels named the replica instead. */
   failoverMs: number;
@@ -53,7 +60,8 @@ export interface SentinelRun {
  * becomes the new one's replica. When the stream has nothing left to
  * deliver, every order's job is looked for in the new master: an order whose
  * order:created was acked but whose job is not there was acknowledged, then
- * lost in the failover.
+ * lost in the failover. Then the orders fall due (20 s after their publish),
+ * and each one that was not lost must be published on expiration:complete.
  *
  * @param waitReplicas - REDIS_WAIT_REPLICAS
  * @returns what happened, for the checks
@@ -65,6 +73,8 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
   try {
     const topology = await RedisSentinelTopology.start(path.join(stack.workDir, 'sentinel'));
     stack.defer(() => topology.stop());
+    const expirations = await ExpirationObserver.start(stack.bus);
+    stack.defer(() => expirations.close());
     const expiration = await stack.startExpiration(
       {
         REDIS_WAIT_REPLICAS: String(waitReplicas),
@@ -90,7 +100,7 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
     };
     const publish = async () => {
       for (let tick = 0; Date.now() < t0 + PUBLISHING_MS; tick++) {
-        const burst = makeOrders(PER_TICK, () => Date.now() + EXPIRES_IN_MS);
+        const burst = makeOrders(PER_TICK, () => Date.now() + DUE_IN_MS);
         orders.push(...burst);
         await Promise.all(
           burst.map((o) => stack.bus.publish(Subjects.OrderCreated, JSON.stringify(orderCreatedData(o)))),
@@ -122,12 +132,19 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
     } finally {
       master.disconnect();
     }
+    const kept = orders.filter((o) => !lost.includes(o.id));
+    await waitFor(() => kept.every((o) => expirations.stored.count(o.id) > 0), {
+      timeoutMs: DUE_IN_MS + 60_000,
+      intervalMs: 250,
+      what: 'the expiration:complete of every order that was not lost',
+    }).catch(note);
     const failed = expiration.logged(BATCH_FAILED_MESSAGE);
     return {
       waitReplicas,
       published: orders.length,
       allAcked,
       lost,
+      neverFired: kept.filter((o) => expirations.stored.count(o.id) === 0).map((o) => o.id),
       deadLetters: (await listDeadLetters(stack.bus)).length,
       failoverMs: failover.promotedAt - failover.killedAt,
       replicaBackMs: failover.replicaBackAt - failover.killedAt,

@@ -16,7 +16,7 @@ const figures = (r: SentinelRun): string =>
   `REDIS_WAIT_REPLICAS=${r.waitReplicas}: ${r.lost.length} of ${r.published} acked orders lost, failover in ` +
   `${(r.failoverMs / 1000).toFixed(1)} s, old master a replica again after ${(r.replicaBackMs / 1000).toFixed(1)} s, ` +
   `${r.redelivered.batches} batches (${r.redelivered.orders} orders) redelivered, ${r.shortfalls} WAIT shortfalls, ` +
-  `${r.deadLetters} dead letters`;
+  `${r.deadLetters} dead letters, ${r.published - r.lost.length - r.neverFired.length} expirations published`;
 
 beforeAll(async () => {
   runs[0] = await runRedisSentinelScenario(0);
@@ -41,6 +41,13 @@ describe.each([0, 1] as const)(
         expect(run.started).toBe(1);
         expect(run.readyAtEnd).toBe(true);
         expect(run.allAcked).toBe(true);
+      }),
+    );
+
+    it(
+      'publishes expiration:complete, when it falls due, for every order it did not lose',
+      verdict.check(() => {
+        expect(runs[n].neverFired).toEqual([]);
       }),
     );
   },

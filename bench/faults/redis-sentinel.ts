@@ -23,10 +23,10 @@ interface DataNode {
 /**
  * Redis with Sentinel on loopback, of the fault suite's own: a master, one
  * replica and three sentinels, each a process in a folder of its own. Nothing
- * is persisted: a node that comes back empty is made a replica by the
- * sentinels and copies the master, so a node is only restarted once the
- * sentinels have promoted another (else it would come back an empty master
- * and its replica would copy the emptiness).
+ * is persisted: a node that comes back empty is a replica and copies the
+ * master, so a node is only restarted once the sentinels have promoted
+ * another (else it would come back an empty master and its replica would
+ * copy the emptiness).
  */
 export class RedisSentinelTopology {
   private readonly sentinelChildren: ManagedChild[] = [];
@@ -117,14 +117,17 @@ export class RedisSentinelTopology {
   }
 
   /**
-   * Starts the node on `port` again, empty; the sentinels make it a replica
-   * of the new master. Waits until it is in sync.
+   * Starts the node on `port` again, empty, as a replica of the master the
+   * sentinels name, as a pod's start-up script would (left to themselves,
+   * the sentinels would make it one too, but only once they look at it
+   * again, up to 10 s later). Waits until it is in sync.
    *
    * @param port - the node's port, as {@link RedisSentinelTopology.killMaster} returned it
    */
   async restartAsReplica(port: number): Promise<void> {
-    await this.spawnNode(this.nodeOn(port));
-    await this.waitInSync(await this.masterPort());
+    const masterPort = await this.masterPort();
+    await this.spawnNode(this.nodeOn(port), masterPort);
+    await this.waitInSync(masterPort);
   }
 
   /**
