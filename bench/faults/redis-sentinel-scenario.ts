@@ -49,6 +49,8 @@ export interface SentinelRun {
   crashed: string[];
   started: number;
   readyAtEnd: boolean;
+  /** How it exited on SIGTERM at the end: 0 when the shutdown closed every connection, sentinels' included. */
+  stoppedExit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
 /**
@@ -156,6 +158,7 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
       crashed: stack.crashed.map((p) => p.name),
       started: stack.processes.length,
       readyAtEnd: (await httpStatus(expiration.healthPort, '/readyz')) === 200,
+      stoppedExit: await expiration.stop(),
     };
   } finally {
     await stack.close();

@@ -33,7 +33,7 @@ describe.each([0, 1] as const)(
   'the expiration service on Sentinel, REDIS_WAIT_REPLICAS=%i, when the master dies',
   (n) => {
     it(
-      'follows the failover without a restart and acks every order:created in the end',
+      'follows the failover without a restart, acks every order:created in the end, and stops cleanly',
       verdict.check(() => {
         const run = runs[n];
 
@@ -41,6 +41,7 @@ describe.each([0, 1] as const)(
         expect(run.started).toBe(1);
         expect(run.readyAtEnd).toBe(true);
         expect(run.allAcked).toBe(true);
+        expect(run.stoppedExit).toMatchObject({ code: 0, signal: null });
       }),
     );
 
