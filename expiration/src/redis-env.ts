@@ -57,8 +57,15 @@ function envSentinels() {
  */
 export const redisEnvShape = {
   REDIS_HOST: envOptionalString(),
-  /** Optional without a default, so that setting it beside REDIS_SENTINELS can be refused. */
-  REDIS_PORT: envPort().optional(),
+  /**
+   * Optional without a default, so that setting it beside REDIS_SENTINELS can
+   * be refused. Blank is unset, as for every variable (Kubernetes and shells
+   * make empty ones): the check is made before envPort's own.
+   */
+  REDIS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    envPort().optional(),
+  ),
   /** The data nodes' password (the master's and the replicas'), in either mode. */
   REDIS_PASSWORD: envOptionalString(),
   REDIS_SENTINELS: envSentinels(),

@@ -182,6 +182,12 @@ describe('loadExpirationConfig', () => {
       expect(problems.join('\n')).toContain('REDIS_SENTINEL_NAME');
     });
 
+    it('takes blank REDIS_HOST and REDIS_PORT as unset beside the sentinels', () => {
+      expect(
+        problemsOf({ REDIS_HOST: ' ', REDIS_PORT: '', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' }),
+      ).toEqual([]);
+    });
+
     it('requires REDIS_SENTINEL_NAME with REDIS_SENTINELS', () => {
       expect(problemsOf({ REDIS_SENTINELS: 's:26379' })).toEqual([
         'REDIS_SENTINEL_NAME: is required when REDIS_SENTINELS is set',
