@@ -41,8 +41,8 @@ export interface SentinelRun {
   failoverMs: number;
   /** From the SIGKILL until the old master, restarted, was a replica in sync. */
   replicaBackMs: number;
-  /** Batches the service gave back, and the orders in them. */
-  redelivered: { batches: number; orders: number };
+  /** Batches the service gave back, the orders in them, and how many failed with each error. */
+  redelivered: { batches: number; orders: number; errors: Record<string, number> };
   /** `expiration_redis_wait_shortfalls_total` for order:created at the end. */
   shortfalls: number;
   /** The service ran throughout: one process, never restarted. */
@@ -153,6 +153,7 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
       redelivered: {
         batches: failed.length,
         orders: failed.reduce((sum, line) => sum + ((line.orderIds as unknown[] | undefined)?.length ?? 0), 0),
+        errors: countBy(failed.map((line) => String(line.err))),
       },
       shortfalls: await shortfallsOf(expiration.healthPort),
       crashed: stack.crashed.map((p) => p.name),
@@ -182,4 +183,11 @@ async function shortfallsOf(port: number): Promise<number> {
   const series = 'expiration_redis_wait_shortfalls_total{subject="order:created"} ';
   const line = body.split('\n').find((l) => l.startsWith(series));
   return line ? Number(line.slice(series.length)) : 0;
+}
+
+/** How many times each value occurs. */
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }

@@ -21,6 +21,11 @@ const figures = (r: SentinelRun): string =>
 beforeAll(async () => {
   runs[0] = await runRedisSentinelScenario(0);
   runs[1] = await runRedisSentinelScenario(1);
+  for (const run of Object.values(runs)) {
+    const { lost, neverFired, ...figures } = run;
+    const report = { ...figures, lost: lost.length, neverFired: neverFired.length, firstLost: lost.slice(0, 5) };
+    console.log(`[faults] redis-sentinel report: ${JSON.stringify(report)}`);
+  }
   verdict.proves(
     `the Redis master SIGKILLed while order:created came 500 a second to the expiration service on Sentinel: ` +
       `it followed the failover in the same process; ${figures(runs[1])}; ${figures(runs[0])}`,
