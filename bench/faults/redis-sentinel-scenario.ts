@@ -43,6 +43,8 @@ export interface SentinelRun {
   replicaBackMs: number;
   /** Batches the service gave back, the orders in them, and how many failed with each error. */
   redelivered: { batches: number; orders: number; errors: Record<string, number> };
+  /** The service's warn and error lines, counted by message and error: what to read when a run goes wrong. */
+  problems: Record<string, number>;
   /** `expiration_redis_wait_shortfalls_total` for order:created at the end. */
   shortfalls: number;
   /** The service ran throughout: one process, never restarted. */
@@ -155,6 +157,11 @@ export async function runRedisSentinelScenario(waitReplicas: number): Promise<Se
         orders: failed.reduce((sum, line) => sum + ((line.orderIds as unknown[] | undefined)?.length ?? 0), 0),
         errors: countBy(failed.map((line) => String(line.err))),
       },
+      problems: countBy(
+        expiration.lines
+          .filter((line) => line.level === 'warn' || line.level === 'error')
+          .map((line) => `${line.msg}: ${errorText(line.err)}`),
+      ),
       shortfalls: await shortfallsOf(expiration.healthPort),
       crashed: stack.crashed.map((p) => p.name),
       started: stack.processes.length,
@@ -190,4 +197,10 @@ function countBy(values: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
+}
+
+/** The message of a logged error: pino writes an Error as an object, some lines log only its message. */
+function errorText(err: unknown): string {
+  if (err && typeof err === 'object' && 'message' in err) return String(err.message);
+  return String(err);
 }
