@@ -111,13 +111,18 @@ function where(options: RedisConnectionOptions): RedisOptions {
     sentinels: options.sentinel.sentinels,
     name: options.sentinel.name,
     sentinelPassword: options.sentinel.password,
-    // A master that is demoted while it stays up (a failover ordered by hand,
-    // or one that a partition cut off) keeps its connections open: the
-    // blocking connection would wait on it for ever and the general one would
-    // get READONLY. The sentinels' +switch-master tells every connection to
-    // reconnect, which asks the sentinels again. A master that dies closes the
-    // connections itself, and the reconnect finds the new one.
-    failoverDetector: true,
+    // A master that dies closes the connections; each reconnect asks the
+    // sentinels again and finds the one they promoted. A master the sentinels
+    // demote while it stays up has its clients killed by them (CLIENT KILL,
+    // right after the REPLICAOF), with the same effect. ioredis's
+    // failoverDetector is not used: a +switch-master that arrives while a
+    // connection is reconnecting, which is when a master has died, makes
+    // ioredis end that connection for good ("Connection is closed.", status
+    // end): seen in bench/faults/redis-sentinel.test.ts, where Bull's blocking
+    // connection was lost that way and no job fired again.
+    // A write that still reaches a replica (READONLY) reconnects, to ask the
+    // sentinels again; the write fails, and its batch is redelivered.
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     // An answer from a sentinel that hangs is given up on like a command on
     // the general connection, so the next sentinel is asked.
     sentinelCommandTimeout: options.commandTimeoutMs,
@@ -152,14 +157,11 @@ async function quit(connection: Redis): Promise<void> {
     timer = setTimeout(() => resolve('timeout'), 1_000);
   });
   try {
-    await Promise.race([connection.quit(), timeout]);
+    const result = await Promise.race([connection.quit(), timeout]);
+    if (result === 'timeout') connection.disconnect();
   } catch {
-    // Dropped below.
+    connection.disconnect();
   } finally {
     clearTimeout(timer);
-    // Always, after QUIT too: a QUIT ends the data connection but not the
-    // sentinel connections of ioredis's failover detector, which only
-    // disconnect() closes (and which would keep the process alive).
-    connection.disconnect();
   }
 }
