@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Redis from 'ioredis';
 import { Subjects } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
@@ -16,6 +19,7 @@ const WAIT_TIMEOUT_MS = 300;
 describe('REDIS_WAIT_REPLICAS=1, on a master with one replica', () => {
   const bus = new FakeEventBus();
   const names = testNames('wait-replicas');
+  const dir = mkdtempSync(path.join(tmpdir(), 'expiration-wait-replicas-'));
   let masterPort: number;
   let replicaPort: number;
   let master: RedisServerProcess;
@@ -24,7 +28,14 @@ describe('REDIS_WAIT_REPLICAS=1, on a master with one replica', () => {
   let service: ExpirationService;
 
   const startReplica = async (): Promise<void> => {
-    replica = await RedisServerProcess.start(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
+    // A replica writes the copy it gets from the master to its folder, even with nothing persisted.
+    replica = await RedisServerProcess.start(replicaPort, [
+      '--replicaof',
+      '127.0.0.1',
+      String(masterPort),
+      '--dir',
+      dir,
+    ]);
     const admin = new Redis({ port: masterPort, lazyConnect: true });
     try {
       await waitFor(
@@ -66,6 +77,7 @@ describe('REDIS_WAIT_REPLICAS=1, on a master with one replica', () => {
     replicaClient?.disconnect();
     await replica?.stop('SIGTERM');
     await master?.stop('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('acks a batch of order:created once the replica holds its jobs', async () => {
