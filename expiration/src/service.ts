@@ -122,6 +122,20 @@ export async function startExpirationService(
       },
       'redis connected',
     );
+    if (replicaWait.replicas > 0) {
+      // Not fatal: a replica may be on its way back. But until it is, no
+      // batch is acked, and this line says why.
+      const replicas = await queue.connectedReplicas().catch((err: unknown) => {
+        logger.warn({ err }, 'could not read how many replicas Redis has (INFO replication)');
+        return undefined;
+      });
+      if (replicas !== undefined && replicas < replicaWait.replicas) {
+        logger.warn(
+          { connectedReplicas: replicas, waitReplicas: replicaWait.replicas },
+          'Redis has fewer replicas than REDIS_WAIT_REPLICAS: no order:created or order:cancelled is acked until enough are connected',
+        );
+      }
+    }
 
     const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
     if (!options.bus) steps.push({ name: 'nats', run: () => bus.close() });

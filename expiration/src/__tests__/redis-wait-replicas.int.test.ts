@@ -80,6 +80,10 @@ describe('REDIS_WAIT_REPLICAS=1, on a master with one replica', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('reads the replicas the master has', async () => {
+    expect(await service.expirations.connectedReplicas()).toBe(1);
+  });
+
   it('acks a batch of order:created once the replica holds its jobs', async () => {
     const orders = [orderCreated(inMs(60_000)), orderCreated(inMs(60_000))];
 

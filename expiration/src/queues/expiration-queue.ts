@@ -6,7 +6,7 @@ import { Cancellations, type CancelResult } from './cancellations';
 import { correlationIdOfJob, type ExpirationJob, type ExpirationJobData } from './expiration-job';
 import { FailedJobReviver } from './failed-job-reviver';
 import { ExpirationJobOptions, type ExpirationJobOptionsSettings } from './job-options';
-import { countDelayedDueBetween, readRedisMemory, type RedisMemory } from './queue-readings';
+import { countDelayedDueBetween, readConnectedReplicas, readRedisMemory, type RedisMemory } from './queue-readings';
 import { RedisConnections, whenReady, type RedisConnectionOptions } from './redis-connections';
 import { ReplicaWait, type ReplicaWaitOptions } from './replica-wait';
 import { ExpirationScheduler, type ExpirationRequest, type ScheduleResult } from './scheduler';
@@ -203,6 +203,11 @@ export class ExpirationQueue {
   /** Redis's memory use and limit (`INFO memory`); a `maxBytes` of 0 means no limit. */
   redisMemory(): Promise<RedisMemory> {
     return readRedisMemory(this.redis);
+  }
+
+  /** How many replicas the master has now (`INFO replication`). */
+  connectedReplicas(): Promise<number> {
+    return readConnectedReplicas(this.redis);
   }
 
   /** Whether Redis answers a PING. */
