@@ -13,14 +13,12 @@ export class ReplicaShortfallError extends Error {
    * @param confirmed - how many confirmed; 0 when the connection was lost
    * @param timeoutMs - how long WAIT waited
    * @param reconnected - the connection was lost between the writes and the answer of WAIT
-   * @param options - `cause`: the error of WAIT, if it failed
    */
   constructor(
     readonly wanted: number,
     readonly confirmed: number,
     readonly timeoutMs: number,
     readonly reconnected: boolean,
-    options?: ErrorOptions,
   ) {
     super(
       reconnected
@@ -28,7 +26,6 @@ export class ReplicaShortfallError extends Error {
             'they may be missing from the new master'
         : `${confirmed} of ${wanted} Redis replica(s) confirmed the writes within ${timeoutMs} ms ` +
             '(REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT_MS)',
-      options,
     );
     this.name = 'ReplicaShortfallError';
   }

@@ -10,7 +10,7 @@ import {
 } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../../metrics';
 import type { PeriodicSummary } from '../../periodic-summary';
-import type { ExpirationQueue } from '../../queues/expiration-queue';
+import type { CancelResult, ExpirationQueue } from '../../queues/expiration-queue';
 import { ReplicaShortfallError } from '../../queues/replica-shortfall-error';
 import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
@@ -52,7 +52,7 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   async onMessage(data: OrderCancelledEvent['data'], msg: EventMessage): Promise<void> {
     const orderId = data.id;
     const correlationId = correlationIdOf(msg);
-    let result;
+    let result: CancelResult;
     try {
       result = await this.expirations.cancelExpiration(orderId);
     } catch (err) {
