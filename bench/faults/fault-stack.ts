@@ -125,9 +125,13 @@ export class FaultStack<N extends NatsServer | NatsCluster = NatsServer> {
    * Starts the expiration service on the stack's Redis and stream.
    *
    * @param env - variables put over the defaults (LOG_LEVEL info, retries every 2 s at most)
+   * @param redisEnv - where Redis is: the stack's redis-server unless given, such as a Sentinel topology's variables
    * @returns once it is ready
    */
-  async startExpiration(env: Record<string, string> = {}): Promise<TicketingProcess> {
+  async startExpiration(
+    env: Record<string, string> = {},
+    redisEnv: Record<string, string> = { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(this.redis.port) },
+  ): Promise<TicketingProcess> {
     const healthPort = await freePort();
     return this.track(
       TicketingProcess.start({
@@ -136,8 +140,7 @@ export class FaultStack<N extends NatsServer | NatsCluster = NatsServer> {
         healthPort,
         env: {
           ...this.busEnv(),
-          REDIS_HOST: '127.0.0.1',
-          REDIS_PORT: String(this.redis.port),
+          ...redisEnv,
           QUEUE_PREFIX: this.space.prefix,
           HEALTH_PORT: String(healthPort),
           LOG_LEVEL: 'info',

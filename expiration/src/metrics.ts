@@ -81,6 +81,18 @@ export class ExpirationMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Events not acked because fewer Redis replicas than `REDIS_WAIT_REPLICAS`
+   * confirmed their writes in time (or the connection was lost before they
+   * did); each one is redelivered and waits again.
+   */
+  readonly redisWaitShortfalls = new Counter({
+    name: 'expiration_redis_wait_shortfalls_total',
+    help: 'Batches of order:created and order:cancelled events not acked because too few Redis replicas confirmed their writes in time (REDIS_WAIT_REPLICAS); each is redelivered.',
+    labelNames: ['subject'] as const,
+    registers: [this.registry],
+  });
+
   /** Publish time minus the order's expiresAt. */
   readonly lateness = new Histogram({
     name: 'expiration_lateness_seconds',

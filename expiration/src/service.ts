@@ -97,6 +97,7 @@ export async function startExpirationService(
 
     const queue = createExpirationQueue({
       redis: config.redis,
+      replicaWait: config.redis.replicaWait,
       prefix: config.queuePrefix,
       publishAttempts: config.publishAttempts,
       backoffMs: config.backoffMs,
@@ -111,7 +112,30 @@ export async function startExpirationService(
     steps.push({ name: 'log summaries', run: () => [ingest, firing].forEach((summary) => summary.flush()) });
     await withTimeout(queue.ping(), REDIS_STARTUP_TIMEOUT_MS, 'Redis did not answer PING');
     metrics.trackQueue(queue);
-    logger.info({ host: config.redis.host, port: config.redis.port }, 'redis connected');
+    const { sentinel, replicaWait } = config.redis;
+    logger.info(
+      {
+        ...(sentinel
+          ? { sentinels: sentinel.sentinels.map((s) => `${s.host}:${s.port}`), master: sentinel.name }
+          : { host: config.redis.host, port: config.redis.port }),
+        waitReplicas: replicaWait.replicas,
+      },
+      'redis connected',
+    );
+    if (replicaWait.replicas > 0) {
+      // Not fatal: a replica may be on its way back. But until it is, no
+      // batch is acked, and this line says why.
+      const replicas = await queue.connectedReplicas().catch((err: unknown) => {
+        logger.warn({ err }, 'could not read how many replicas Redis has (INFO replication)');
+        return undefined;
+      });
+      if (replicas !== undefined && replicas < replicaWait.replicas) {
+        logger.warn(
+          { connectedReplicas: replicas, waitReplicas: replicaWait.replicas },
+          'Redis has fewer replicas than REDIS_WAIT_REPLICAS: no order:created or order:cancelled is acked until enough are connected',
+        );
+      }
+    }
 
     const bus = options.bus ?? (await connectEventBus(config.eventBus, logger.child({ component: 'nats' })));
     if (!options.bus) steps.push({ name: 'nats', run: () => bus.close() });
@@ -149,6 +173,7 @@ export async function startExpirationService(
       summary: ingest,
       logger: listenerLogger,
       redisCommandTimeoutMs: config.redis.commandTimeoutMs,
+      redisReplicaWaitMs: replicaWait.replicas > 0 ? replicaWait.timeoutMs : 0,
       maxDeliveries: config.eventBus.maxDeliveries,
       service: 'expiration',
     };

@@ -24,6 +24,7 @@ describe('loadExpirationConfig', () => {
       port: 6379,
       password: undefined,
       commandTimeoutMs: 5_000,
+      replicaWait: { replicas: 0, timeoutMs: 1_000 },
     });
     expect(config.concurrency).toBe(50);
     expect(config.healthPort).toBe(8080);
@@ -121,5 +122,145 @@ describe('loadExpirationConfig', () => {
     ]) {
       expect(problems).toContain(name);
     }
+  });
+
+  describe('Redis through Sentinel', () => {
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222' };
+    const problemsOf = (vars: NodeJS.ProcessEnv): readonly string[] => {
+      try {
+        loadExpirationConfig({ ...env, ...vars });
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+
+    it('reads the sentinels, the master name and both passwords instead of REDIS_HOST', () => {
+      const config = loadExpirationConfig({
+        ...env,
+        REDIS_SENTINELS: ' redis-sentinel-0:26379, redis-sentinel-1:26380 ,[::1]:26381,',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+        REDIS_PASSWORD: 'data-secret',
+      });
+
+      expect(config.redis).toMatchObject({
+        sentinel: {
+          sentinels: [
+            { host: 'redis-sentinel-0', port: 26379 },
+            { host: 'redis-sentinel-1', port: 26380 },
+            { host: '::1', port: 26381 },
+          ],
+          name: 'mymaster',
+          password: 'sentinel-secret',
+        },
+        password: 'data-secret',
+        host: 'redis-sentinel-0',
+        port: 26379,
+      });
+    });
+
+    it('keeps a single Redis without sentinel settings', () => {
+      const { redis } = loadExpirationConfig({ ...env, REDIS_HOST: 'redis', REDIS_PORT: '6380' });
+
+      expect(redis).toMatchObject({ host: 'redis', port: 6380 });
+      expect(redis.sentinel).toBeUndefined();
+    });
+
+    it.each([
+      [{ REDIS_HOST: 'redis' }, ['REDIS_HOST: must not be set together with REDIS_SENTINELS']],
+      [{ REDIS_PORT: '6379' }, ['REDIS_PORT: must not be set together with REDIS_SENTINELS']],
+      [
+        { REDIS_HOST: 'redis', REDIS_PORT: '6379' },
+        ['REDIS_HOST: must not be set together with REDIS_SENTINELS', 'REDIS_PORT: must not be set together'],
+      ],
+    ])('refuses a single Redis beside the sentinels (%j), naming both kinds', (single, expected) => {
+      const problems = problemsOf({ REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'mymaster', ...single });
+
+      expect(problems).toHaveLength(expected.length);
+      expected.forEach((start, i) => expect(problems[i]).toContain(start));
+      expect(problems.join('\n')).toContain('REDIS_SENTINEL_NAME');
+    });
+
+    it('takes blank REDIS_HOST and REDIS_PORT as unset beside the sentinels', () => {
+      expect(
+        problemsOf({ REDIS_HOST: ' ', REDIS_PORT: '', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' }),
+      ).toEqual([]);
+    });
+
+    it('requires REDIS_SENTINEL_NAME with REDIS_SENTINELS', () => {
+      expect(problemsOf({ REDIS_SENTINELS: 's:26379' })).toEqual([
+        'REDIS_SENTINEL_NAME: is required when REDIS_SENTINELS is set',
+      ]);
+    });
+
+    it('refuses the sentinel settings without REDIS_SENTINELS', () => {
+      expect(problemsOf({ REDIS_HOST: 'redis', REDIS_SENTINEL_NAME: 'm', REDIS_SENTINEL_PASSWORD: 'p' })).toEqual([
+        'REDIS_SENTINEL_NAME: is only used with REDIS_SENTINELS, which is not set',
+        'REDIS_SENTINEL_PASSWORD: is only used with REDIS_SENTINELS, which is not set',
+      ]);
+    });
+
+    it('still says REDIS_HOST is required when neither kind is given', () => {
+      expect(problemsOf({})).toEqual(['REDIS_HOST: is required']);
+    });
+
+    it.each(['s:26379,sentinel-1', 's:26379,s:0', 's:26379,s:65536', 's:26379,a b:1', 's:26379,::1:26379', 's:x'])(
+      'names REDIS_SENTINELS and the malformed entry of %j',
+      (value) => {
+        const bad = value.split(',')[1] ?? value;
+
+        expect(problemsOf({ REDIS_SENTINELS: value, REDIS_SENTINEL_NAME: 'm' })).toEqual([
+          `REDIS_SENTINELS: the entry "${bad}" is not host:port (a port from 1 to 65535)`,
+        ]);
+      },
+    );
+
+    it('refuses a REDIS_SENTINELS with no entry', () => {
+      expect(problemsOf({ REDIS_SENTINELS: ' , ', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+        'REDIS_SENTINELS: lists no sentinel',
+      ]);
+    });
+  });
+
+  describe('REDIS_WAIT_REPLICAS', () => {
+    const env = { EVENT_BUS: 'jetstream', NATS_URL: 'nats://nats:4222', REDIS_HOST: 'redis' };
+
+    it('lets a command timeout under the WAIT timeout be when nothing waits for replicas', () => {
+      expect(loadExpirationConfig({ ...env, REDIS_COMMAND_TIMEOUT_MS: '500' }).redis.replicaWait).toEqual({
+        replicas: 0,
+        timeoutMs: 1_000,
+      });
+    });
+
+    it('reads the replicas and the timeout', () => {
+      expect(
+        loadExpirationConfig({ ...env, REDIS_WAIT_REPLICAS: '2', REDIS_WAIT_TIMEOUT_MS: '300' }).redis.replicaWait,
+      ).toEqual({ replicas: 2, timeoutMs: 300 });
+    });
+
+    it.each([
+      [{ REDIS_WAIT_REPLICAS: '-1' }, /^REDIS_WAIT_REPLICAS: must be an integer from 0 to 100$/],
+      [{ REDIS_WAIT_TIMEOUT_MS: '0' }, /^REDIS_WAIT_TIMEOUT_MS: must be an integer of at least 1$/],
+      [
+        { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '5000' },
+        /^REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_COMMAND_TIMEOUT_MS \(5000\)/,
+      ],
+      [
+        { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '900', REDIS_COMMAND_TIMEOUT_MS: '800' },
+        /^REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_COMMAND_TIMEOUT_MS \(800\)/,
+      ],
+    ])('refuses %j', (vars, message) => {
+      let error: unknown;
+      try {
+        loadExpirationConfig({ ...env, ...vars });
+      } catch (err) {
+        error = err;
+      }
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([expect.stringMatching(message)]);
+    });
   });
 });

@@ -6,8 +6,9 @@ import { Cancellations, type CancelResult } from './cancellations';
 import { correlationIdOfJob, type ExpirationJob, type ExpirationJobData } from './expiration-job';
 import { FailedJobReviver } from './failed-job-reviver';
 import { ExpirationJobOptions, type ExpirationJobOptionsSettings } from './job-options';
-import { countDelayedDueBetween, readRedisMemory, type RedisMemory } from './queue-readings';
+import { countDelayedDueBetween, readConnectedReplicas, readRedisMemory, type RedisMemory } from './queue-readings';
 import { RedisConnections, whenReady, type RedisConnectionOptions } from './redis-connections';
+import { ReplicaWait, type ReplicaWaitOptions } from './replica-wait';
 import { ExpirationScheduler, type ExpirationRequest, type ScheduleResult } from './scheduler';
 
 export type { CancelResult } from './cancellations';
@@ -17,6 +18,12 @@ export type { ExpirationRequest, ScheduleResult } from './scheduler';
 
 /** The Bull queue's name; its keys are `<prefix>:order:expiration:*` in Redis. */
 export const EXPIRATION_QUEUE_NAME = 'order:expiration';
+
+/**
+ * The channel of the PUBLISH that makes WAIT cover other connections' writes
+ * (see `ReplicaWait`), under the queue's prefix. Nobody subscribes to it.
+ */
+const REPLICA_FENCE_CHANNEL = 'replica-fence';
 
 /**
  * How long a worker's lock on an active job lasts; the worker renews it every
@@ -50,6 +57,13 @@ export const MAX_STALLED_COUNT = 5;
 /** Options of {@link createExpirationQueue}. */
 export interface ExpirationQueueOptions extends ExpirationJobOptionsSettings {
   redis: RedisConnectionOptions;
+  /**
+   * How many replicas must hold a batch of jobs, or a cancellation, before
+   * it is done (see `ReplicaWait`).
+   *
+   * @defaultValue none: done once the master has it
+   */
+  replicaWait?: ReplicaWaitOptions;
   /** Bull's key prefix. Tests give each run its own. */
   prefix: string;
   /** @defaultValue {@link LOCK_DURATION_MS} */
@@ -76,6 +90,7 @@ export class ExpirationQueue {
   private readonly connections: RedisConnections;
   private readonly scheduler: ExpirationScheduler;
   private readonly cancellations: Cancellations;
+  private readonly replicaWait: ReplicaWait;
   private readonly reviver: FailedJobReviver;
   private readonly log: Logger;
   private processing = false;
@@ -117,10 +132,17 @@ export class ExpirationQueue {
       }
     });
     this.cancellations = new Cancellations(this.queue, this.redis, options.retentionSeconds);
+    // On this.redis, which is Bull's client: the connection its adds go through.
+    this.replicaWait = new ReplicaWait(
+      this.redis,
+      options.replicaWait ?? { replicas: 0, timeoutMs: 0 },
+      this.queue.toKey(REPLICA_FENCE_CHANNEL),
+    );
     this.scheduler = new ExpirationScheduler({
       queue: this.queue,
       client: this.redis,
       cancellations: this.cancellations,
+      replicaWait: this.replicaWait,
     });
     this.reviver = new FailedJobReviver(this.queue, this.redis, log);
   }
@@ -135,9 +157,14 @@ export class ExpirationQueue {
     return this.scheduler.scheduleExpirations(requests);
   }
 
-  /** See {@link Cancellations.cancel}. */
+  /**
+   * See {@link Cancellations.cancel}. With `replicaWait`, done only once the
+   * replicas hold the cancellation (and the job's removal).
+   *
+   * @throws ReplicaShortfallError when they don't confirm in time
+   */
   cancelExpiration(orderId: string): Promise<CancelResult> {
-    return this.cancellations.cancel(orderId);
+    return this.replicaWait.afterWrites(() => this.cancellations.cancel(orderId));
   }
 
   /** Whether an order was cancelled within the retention window. */
@@ -176,6 +203,11 @@ export class ExpirationQueue {
   /** Redis's memory use and limit (`INFO memory`); a `maxBytes` of 0 means no limit. */
   redisMemory(): Promise<RedisMemory> {
     return readRedisMemory(this.redis);
+  }
+
+  /** How many replicas the master has now (`INFO replication`). */
+  connectedReplicas(): Promise<number> {
+    return readConnectedReplicas(this.redis);
   }
 
   /** Whether Redis answers a PING. */

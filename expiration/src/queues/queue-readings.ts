@@ -68,3 +68,16 @@ export function parseInfoMemory(info: string): RedisMemory {
   };
   return { usedBytes: field('used_memory'), maxBytes: field('maxmemory') };
 }
+
+/**
+ * Reads how many replicas are connected to the master, with `INFO replication`.
+ *
+ * @param client - a connection to the master
+ * @returns `connected_slaves`
+ * @throws Error when the answer has no such field
+ */
+export async function readConnectedReplicas(client: Redis): Promise<number> {
+  const match = /^connected_slaves:(\d+)\r?$/m.exec(await client.info('replication'));
+  if (!match) throw new Error('INFO replication has no connected_slaves');
+  return Number(match[1]);
+}

@@ -2,10 +2,27 @@ import type { QueueOptions } from 'bull';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** A master found through Redis Sentinel. */
+export interface RedisSentinelOptions {
+  /** Where the sentinels listen; any one that answers will do. */
+  sentinels: Array<{ host: string; port: number }>;
+  /** The name the sentinels monitor the master under. */
+  name: string;
+  /** The sentinels' own password, if they have one. */
+  password?: string;
+}
+
 /** Where Redis is, and how long a command on the general connection may wait. */
 export interface RedisConnectionOptions {
+  /** A single Redis; not used when {@link RedisConnectionOptions.sentinel} is set. */
   host: string;
   port: number;
+  /**
+   * Find the master through these sentinels, on every connect and reconnect,
+   * instead of at host and port.
+   */
+  sentinel?: RedisSentinelOptions;
+  /** The data nodes' password. */
   password?: string;
   /**
    * How long a command on the general connection may wait for its answer
@@ -43,7 +60,7 @@ export class RedisConnections {
     options: RedisConnectionOptions,
     private readonly logger: Logger,
   ) {
-    this.base = { host: options.host, port: options.port, password: options.password };
+    this.base = { ...where(options), password: options.password };
     this.client = this.open('client', { ...this.base, commandTimeout: options.commandTimeoutMs });
   }
 
@@ -82,6 +99,34 @@ export class RedisConnections {
     this.opened.push(connection);
     return connection;
   }
+}
+
+/**
+ * The ioredis options that say where Redis is: a host and port, or the
+ * sentinels to ask for the master.
+ */
+function where(options: RedisConnectionOptions): RedisOptions {
+  if (!options.sentinel) return { host: options.host, port: options.port };
+  return {
+    sentinels: options.sentinel.sentinels,
+    name: options.sentinel.name,
+    sentinelPassword: options.sentinel.password,
+    // A master that dies closes the connections; each reconnect asks the
+    // sentinels again and finds the one they promoted. A master the sentinels
+    // demote while it stays up has its clients killed by them (CLIENT KILL,
+    // right after the REPLICAOF), with the same effect. ioredis's
+    // failoverDetector is not used: a +switch-master that arrives while a
+    // connection is reconnecting, which is when a master has died, makes
+    // ioredis end that connection for good ("Connection is closed.", status
+    // end): seen in bench/faults/redis-sentinel.test.ts, where Bull's blocking
+    // connection was lost that way and no job fired again.
+    // A write that still reaches a replica (READONLY) reconnects, to ask the
+    // sentinels again; the write fails, and its batch is redelivered.
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+    // An answer from a sentinel that hangs is given up on like a command on
+    // the general connection, so the next sentinel is asked.
+    sentinelCommandTimeout: options.commandTimeoutMs,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 import { isCorrelationId, isEventId } from '@grider-ms-tickets/common';
 import type { Cancellations } from './cancellations';
+import type { ReplicaWait } from './replica-wait';
 import { OrderChecks } from './order-checks';
 import { jobOptionsFor, type ExpirationJobData, type ExpirationJobPlacement } from './expiration-job';
 import { expirationJobId, legacyExpirationJobId } from './expiration-job-id';
@@ -46,6 +47,12 @@ export interface ExpirationSchedulerOptions {
   client: Redis;
   /** The registry of cancelled orders, whose sorted set the checks read. */
   cancellations: Pick<Cancellations, 'key'>;
+  /**
+   * Makes each batch wait, after its writes, until `REDIS_WAIT_REPLICAS`
+   * replicas hold them; it must wrap the connection of the queue's `add`.
+   * None: a batch is done once the master has it.
+   */
+  replicaWait?: Pick<ReplicaWait, 'afterWrites'>;
 }
 
 /**
@@ -65,6 +72,12 @@ export interface ExpirationSchedulerOptions {
  * the jobs in its checks and reports them as duplicates; Bull's add script
  * also returns early for a job id that exists, so even two instances racing
  * on one order store one job.
+ *
+ * With `REDIS_WAIT_REPLICAS` set, a batch is done only once that many
+ * replicas hold it (see `ReplicaWait`); if they don't confirm in time, the
+ * call throws a `ReplicaShortfallError` and the batch is retried like any
+ * failed one: its jobs are found and reported as duplicates, and the retry
+ * waits for the replicas again.
  *
  * A cancellation that lands between the checks and the add does not stop the
  * job from being stored; it stops the expiration: the processor reads the
@@ -141,7 +154,19 @@ export class ExpirationScheduler {
     );
   }
 
-  private async store(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
+  private store(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
+    const { replicaWait } = this.options;
+    if (!replicaWait) return this.write(requests);
+    // A batch that stored no job rests on jobs and cancellations that other
+    // writes made, perhaps on another connection: fence it, so that WAIT
+    // covers them too.
+    return replicaWait.afterWrites(
+      () => this.write(requests),
+      (results) => ![...results.values()].some((result) => result.outcome === 'scheduled'),
+    );
+  }
+
+  private async write(requests: readonly ExpirationRequest[]): Promise<Map<string, ScheduleResult>> {
     const { queue } = this.options;
     const found = await this.checks.check(
       requests.map(({ orderId }) => {

@@ -3,6 +3,7 @@
  * process for the end-to-end tests. Not part of the build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -150,6 +151,36 @@ export class RedisServerProcess extends Child {
   /** Lets a frozen server run again. */
   resume(): void {
     if (this.running) this.proc.kill('SIGCONT');
+  }
+}
+
+/**
+ * A Redis Sentinel of the test's own, monitoring one master under a name. Its
+ * config goes in `dir`, which Sentinel rewrites as it learns the topology.
+ */
+export class RedisSentinelProcess extends Child {
+  /**
+   * @param port - its port
+   * @param dir - a folder of its own
+   * @param master - the master it monitors, and the name it knows it by
+   */
+  static async start(port: number, dir: string, master: { port: number; name: string }): Promise<RedisSentinelProcess> {
+    const configFile = path.join(dir, 'sentinel.conf');
+    writeFileSync(
+      configFile,
+      `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${master.name} 127.0.0.1 ${master.port} 1\n`,
+    );
+    const child = spawn('redis-server', [configFile, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sentinel = new RedisSentinelProcess(child);
+    await waitFor(
+      async () => {
+        if (!sentinel.running) throw new Error(`redis-sentinel exited:\n${sentinel.output.join('\n')}`);
+        return accepts(port);
+      },
+      'redis-sentinel to be ready',
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    return sentinel;
   }
 }
 

@@ -10,7 +10,8 @@ import {
 } from '@grider-ms-tickets/common';
 import type { ExpirationMetrics } from '../../metrics';
 import type { PeriodicSummary } from '../../periodic-summary';
-import type { ExpirationQueue } from '../../queues/expiration-queue';
+import type { CancelResult, ExpirationQueue } from '../../queues/expiration-queue';
+import { ReplicaShortfallError } from '../../queues/replica-shortfall-error';
 import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
@@ -51,7 +52,19 @@ export class OrderCancelledListener extends Listener<OrderCancelledEvent> {
   async onMessage(data: OrderCancelledEvent['data'], msg: EventMessage): Promise<void> {
     const orderId = data.id;
     const correlationId = correlationIdOf(msg);
-    const result = await this.expirations.cancelExpiration(orderId);
+    let result: CancelResult;
+    try {
+      result = await this.expirations.cancelExpiration(orderId);
+    } catch (err) {
+      if (err instanceof ReplicaShortfallError) {
+        this.metrics.redisWaitShortfalls.inc({ subject: this.subject });
+        this.logger.warn(
+          { orderId, correlationId, err: err.message },
+          'cancellation recorded, but too few Redis replicas confirmed it; it will be redelivered',
+        );
+      }
+      throw err;
+    }
     if (result === 'removed') this.metrics.cancelled.inc();
     this.summary.tally().cancellations++;
     this.logger.debug({ orderId, correlationId, result }, 'order cancelled; expiration dropped');

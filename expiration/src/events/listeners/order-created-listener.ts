@@ -12,6 +12,7 @@ import {
 import type { ExpirationMetrics } from '../../metrics';
 import type { PeriodicSummary } from '../../periodic-summary';
 import type { ExpirationQueue, ScheduleResult } from '../../queues/expiration-queue';
+import { ReplicaShortfallError } from '../../queues/replica-shortfall-error';
 import { ingestSummary, type IngestTally } from './ingest-summary';
 import { queueGroupName } from './queue-group-name';
 import { orderIdOf } from './order-id-of';
@@ -71,13 +72,19 @@ const ACK_WAIT_MARGIN_MS = 5_000;
  * Redis command of it times out, so that a slow or hung Redis fails the batch
  * (and the listener gives it back with its own backoff) rather than NATS
  * redelivering messages that are still being handled, which would put copies
- * of them in later batches. 45 s with the default 5 s command timeout.
+ * of them in later batches. 45 s with the default 5 s command timeout. With
+ * `REDIS_WAIT_REPLICAS` above 0, each batch also waits up to
+ * `REDIS_WAIT_TIMEOUT_MS` for the replicas (and a PUBLISH before it, bounded
+ * by the command timeout).
  *
  * @param commandTimeoutMs - `REDIS_COMMAND_TIMEOUT_MS`
+ * @param replicaWaitMs - `REDIS_WAIT_TIMEOUT_MS` when writes wait for replicas, else 0
  * @returns milliseconds
  */
-export function orderCreatedAckWaitMs(commandTimeoutMs: number): number {
-  return Math.max(MIN_ACK_WAIT_MS, BATCHES_PER_MESSAGE * ROUND_TRIPS_PER_BATCH * commandTimeoutMs + ACK_WAIT_MARGIN_MS);
+export function orderCreatedAckWaitMs(commandTimeoutMs: number, replicaWaitMs = 0): number {
+  const perBatch =
+    ROUND_TRIPS_PER_BATCH * commandTimeoutMs + (replicaWaitMs > 0 ? replicaWaitMs + commandTimeoutMs : 0);
+  return Math.max(MIN_ACK_WAIT_MS, BATCHES_PER_MESSAGE * perBatch + ACK_WAIT_MARGIN_MS);
 }
 
 /** The default of `REDIS_COMMAND_TIMEOUT_MS` (see `config.ts`). */
@@ -94,6 +101,13 @@ export interface OrderCreatedListenerOptions extends ListenerOptions {
    * @defaultValue 5000, the default of `REDIS_COMMAND_TIMEOUT_MS`
    */
   redisCommandTimeoutMs?: number;
+  /**
+   * `REDIS_WAIT_TIMEOUT_MS` when writes wait for replicas
+   * (`REDIS_WAIT_REPLICAS` above 0), which lengthens the ack wait.
+   *
+   * @defaultValue 0: writes don't wait for replicas
+   */
+  redisReplicaWaitMs?: number;
   /**
    * Where scheduled orders are counted for the summary line; the service
    * shares one between its listeners and flushes it at shutdown.
@@ -134,7 +148,10 @@ export class OrderCreatedListener extends BatchListener<OrderCreatedEvent> {
 
   constructor(client: EventClient, options: OrderCreatedListenerOptions) {
     super(client, options);
-    this.ackWait = orderCreatedAckWaitMs(options.redisCommandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS);
+    this.ackWait = orderCreatedAckWaitMs(
+      options.redisCommandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+      options.redisReplicaWaitMs,
+    );
     this.expirations = options.expirations;
     this.metrics = options.metrics;
     this.summary = options.summary ?? ingestSummary(this.logger);
@@ -150,6 +167,7 @@ export class OrderCreatedListener extends BatchListener<OrderCreatedEvent> {
     try {
       results = await this.expirations.scheduleExpirations(requests);
     } catch (err) {
+      if (err instanceof ReplicaShortfallError) this.metrics.redisWaitShortfalls.inc({ subject: this.subject });
       // BatchListener logs the failure with the messages' sequences; this
       // line names their orders, so that grep on an order or correlation id
       // finds it.

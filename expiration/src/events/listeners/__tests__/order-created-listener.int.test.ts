@@ -63,7 +63,12 @@ describe('OrderCreatedListener', () => {
   });
 
   it('derives its ack wait from the Redis command timeout: eight timed-out round trips and a margin, at least 30 s', () => {
-    expect([100, 5_000, 10_000].map(orderCreatedAckWaitMs)).toEqual([30_000, 45_000, 85_000]);
+    expect([100, 5_000, 10_000].map((ms) => orderCreatedAckWaitMs(ms))).toEqual([30_000, 45_000, 85_000]);
+  });
+
+  it('adds, per batch, the wait for replicas and the PUBLISH before it when REDIS_WAIT_REPLICAS is set', () => {
+    // Two batches of (four round trips + the PUBLISH) × 5 s, plus a 1 s WAIT, and the 5 s margin.
+    expect(orderCreatedAckWaitMs(5_000, 1_000)).toBe(2 * (5 * 5_000 + 1_000) + 5_000);
   });
 
   it('schedules a job delayed until expiresAt, then acks', async () => {
