@@ -1,11 +1,11 @@
-import { Subjects, type OrderCancelledEvent } from '@grider-ms-tickets/common';
+import { Subjects } from '@grider-ms-tickets/common';
 import { FakeEventBus, type FakeMessage } from '@grider-ms-tickets/common/testing';
 import { QUEUE_KEY_NAMES, expirationJobId } from '../queues/expiration-job-id';
 import { startExpirationService, type ExpirationService } from '../service';
 import {
   destroyQueue,
   inMs,
-  newOrderId,
+  orderCancelled,
   orderCreated,
   testConfig,
   testLogger,
@@ -28,10 +28,6 @@ class TimedBus extends FakeEventBus {
   count(orderId: string): number {
     return this.expiredAt.get(orderId)?.length ?? 0;
   }
-}
-
-function orderCancelled(id: string): OrderCancelledEvent['data'] {
-  return { id, version: 1, ticket: { id: newOrderId() } };
 }
 
 // Orders whose ids are the names of Bull's own keys (wait, delayed, meta, id,

@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Publisher, Subjects, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import type { JetStreamBus } from '@grider-ms-tickets/common';
 import { expirationJobId } from '../queues/expiration-job-id';
 import { startExpirationService, type ExpirationService } from '../service';
 import { NatsServerProcess } from '../test/child-process';
 import {
   ExpirationCollector,
+  OrderCreatedPublisher,
   connectTestBus,
   deleteStreamAndClose,
   destroyQueue,
@@ -18,10 +19,6 @@ import {
   testNames,
   waitFor,
 } from '../test/helpers';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
 
 // A nats-server of the test's own, so it can be stopped while an expiration is due.
 describe('the expiration service when NATS is unreachable at fire time', () => {

@@ -1,14 +1,10 @@
-import {
-  Publisher,
-  Subjects,
-  type JetStreamBus,
-  type OrderCancelledEvent,
-  type OrderCreatedEvent,
-} from '@grider-ms-tickets/common';
+import type { JetStreamBus } from '@grider-ms-tickets/common';
 import { startExpirationService, type ExpirationService } from '../service';
 import { expirationJobId } from '../queues/expiration-job-id';
 import {
   ExpirationCollector,
+  OrderCancelledPublisher,
+  OrderCreatedPublisher,
   connectTestBus,
   deleteStreamAndClose,
   destroyQueue,
@@ -20,13 +16,6 @@ import {
   testNames,
   waitFor,
 } from '../test/helpers';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
-class OrderCancelledPublisher extends Publisher<OrderCancelledEvent> {
-  readonly subject = Subjects.OrderCancelled;
-}
 
 // The whole path over real NATS JetStream and real Redis, with the service in
 // this process; its own stream, subject prefix and queue prefix.

@@ -1,16 +1,12 @@
-import { Subjects, type ExpirationCompleteEvent, type OrderCancelledEvent } from '@grider-ms-tickets/common';
+import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
 import type { ExpirationQueue } from '../../../queues/expiration-queue';
 import { expirationJobId } from '../../../queues/expiration-job-id';
-import { destroyQueue, inMs, newOrderId, orderCreated, testLogger, waitFor } from '../../../test/helpers';
+import { destroyQueue, inMs, orderCancelled, orderCreated, testLogger, waitFor } from '../../../test/helpers';
 import { processExpirations, testQueue } from '../../../test/queue-kit';
 import { OrderCancelledListener } from '../order-cancelled-listener';
 import { OrderCreatedListener } from '../order-created-listener';
-
-function orderCancelled(id: string): OrderCancelledEvent['data'] {
-  return { id, version: 1, ticket: { id: newOrderId() } };
-}
 
 describe('OrderCancelledListener', () => {
   let expirations: ExpirationQueue;

@@ -1,8 +1,9 @@
-import { Publisher, Subjects, durableName, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import { Subjects, durableName, type JetStreamBus } from '@grider-ms-tickets/common';
 import { ExpirationMetrics } from '../../../metrics';
 import { expirationJobId } from '../../../queues/expiration-job-id';
 import type { ExpirationQueue } from '../../../queues/expiration-queue';
 import {
+  OrderCreatedPublisher,
   connectTestBus,
   consumerCounts,
   deleteStreamAndClose,
@@ -15,10 +16,6 @@ import {
 } from '../../../test/helpers';
 import { counterTotal, testQueue } from '../../../test/queue-kit';
 import { OrderCreatedListener } from '../order-created-listener';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
 
 // The listener on real NATS JetStream, with its own stream and subject prefix
 // (deleted afterwards), and real Redis under its own queue prefix.
