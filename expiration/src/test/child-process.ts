@@ -3,9 +3,9 @@
  * process for the end-to-end tests. Not part of the build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { acceptsConnections } from '@grider-ms-tickets/common/testing';
 import { waitFor } from './helpers';
 
 const EXPIRATION_DIR = path.resolve(__dirname, '..', '..');
@@ -108,7 +108,7 @@ export class NatsServerProcess extends Child {
     await waitFor(
       async () => {
         if (!server.running) throw new Error(`nats-server exited:\n${server.output.join('\n')}`);
-        return server.output.some((line) => line.includes('Server is ready')) && (await accepts(port));
+        return server.output.some((line) => line.includes('Server is ready')) && (await acceptsConnections(port));
       },
       'nats-server to be ready',
       { timeoutMs: 20_000, intervalMs: 50 },
@@ -134,7 +134,9 @@ export class RedisServerProcess extends Child {
     await waitFor(
       async () => {
         if (!server.running) throw new Error(`redis-server exited:\n${server.output.join('\n')}`);
-        return server.output.some((line) => line.includes('Ready to accept connections')) && (await accepts(port));
+        return (
+          server.output.some((line) => line.includes('Ready to accept connections')) && (await acceptsConnections(port))
+        );
       },
       'redis-server to be ready',
       { timeoutMs: 20_000, intervalMs: 50 },
@@ -151,15 +153,4 @@ export class RedisServerProcess extends Child {
   resume(): void {
     if (this.running) this.proc.kill('SIGCONT');
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
