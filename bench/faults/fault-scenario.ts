@@ -12,6 +12,7 @@ import { queueSizes } from '../src/lib/redis-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { Space } from '../src/lib/space';
 import { sleepUntil, waitFor } from '../src/lib/wait';
+import { untilQuiet } from './quiet';
 import { pick, seededRandom } from './random';
 import { NatsServer, RedisServer } from './servers';
 import { ServiceSupervisor, type ServiceExit, type ServiceLogLine } from './service-supervisor';
@@ -263,15 +264,12 @@ export async function runFaultScenario(options: FaultScenarioOptions): Promise<F
 
     // Quiet: nothing queued, nothing new seen for 3 s, so that a wrong
     // expiration of a cancelled order or a late duplicate would be caught.
-    await waitFor(
+    await untilQuiet(
+      () => Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt),
       async () => {
         const s = await queueSizes(redis, (k) => space.key(k));
-        return (
-          s.delayed + s.waiting + s.active === 0 &&
-          Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt) > 3_000
-        );
+        return s.delayed + s.waiting + s.active === 0;
       },
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the queue to be idle' },
     ).catch(() => log('the queue did not become idle'));
 
     const readyAtEnd = (await httpStatus(healthPort, '/readyz')) === 200;

@@ -4,6 +4,7 @@ import type { FiringLog } from '../src/lib/firing-log';
 import { newOrderId } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
 import { waitFor } from '../src/lib/wait';
+import { untilQuiet } from './quiet';
 import { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
 import type { OrderView } from './orders-api';
@@ -94,11 +95,7 @@ export async function runLostOrderCreatedScenario(): Promise<LostOrderRun> {
       what: 'both orders to be cancelled',
     }).catch(note);
     // Quiet for 3 s, so that an expiration:complete of the lost order, had one come, is seen.
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    await untilQuiet(() => Math.max(events.lastAt, expirations.stored.lastRecordAt)).catch(note);
 
     return {
       lost,

@@ -4,6 +4,7 @@ import type { FiringLog } from '../src/lib/firing-log';
 import { newOrderId } from '../src/lib/orders';
 import { httpStatus } from '../src/lib/service-process';
 import { sleepUntil, waitFor } from '../src/lib/wait';
+import { untilQuiet } from './quiet';
 import { EventLog } from './event-log';
 import { FaultStack } from './fault-stack';
 import type { OrderView } from './orders-api';
@@ -161,11 +162,7 @@ export async function runNatsRestartScenario(): Promise<NatsRestartRun> {
       intervalMs: 200,
       what: 'every order to be cancelled',
     }).catch(note);
-    await waitFor(() => Date.now() - Math.max(events.lastAt, expirations.stored.lastRecordAt) > 3_000, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: 'no new event for 3 s',
-    }).catch(note);
+    await untilQuiet(() => Math.max(events.lastAt, expirations.stored.lastRecordAt)).catch(note);
     sampling = false;
     await probing;
 
