@@ -72,6 +72,19 @@ class IdempotentExpirationPublisher extends ExpirationPublisher {
   }
 }
 
+/** Subscribes to expiration:complete without a Listener, acking every message. */
+async function ackEverything(bus: JetStreamBus): Promise<EventMessage[]> {
+  const seen: EventMessage[] = [];
+  await bus.subscribe(
+    { subject: Subjects.ExpirationComplete, queueGroupName: kit.group('raw'), ackWait: 5000, maxInFlight: 1 },
+    async (msg) => {
+      seen.push(msg);
+      msg.ack();
+    },
+  );
+  return seen;
+}
+
 /** Publishes `{ orderId }` for each id, in order. */
 async function publish(bus: JetStreamBus, ...orderIds: string[]): Promise<void> {
   const publisher = new ExpirationPublisher(bus);
@@ -318,14 +331,7 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it("carries a publisher's correlation id to the listener as a NATS header, and still dedupes by msgId", async () => {
     const bus = await kit.connectBus();
-    const seen: EventMessage[] = [];
-    await bus.subscribe(
-      { subject: Subjects.ExpirationComplete, queueGroupName: kit.group('raw'), ackWait: 5000, maxInFlight: 1 },
-      async (msg) => {
-        seen.push(msg);
-        msg.ack();
-      },
-    );
+    const seen = await ackEverything(bus);
     const publisher = new IdempotentExpirationPublisher(bus);
 
     await publisher.publish({ orderId: 'o1' }, { correlationId: 'req-1' });
@@ -352,14 +358,7 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it('passes the logical subject, data and delivery details to onMessage', async () => {
     const bus = await kit.connectBus();
-    const seen: EventMessage[] = [];
-    await bus.subscribe(
-      { subject: Subjects.ExpirationComplete, queueGroupName: kit.group('raw'), ackWait: 5000, maxInFlight: 1 },
-      async (msg) => {
-        seen.push(msg);
-        msg.ack();
-      },
-    );
+    const seen = await ackEverything(bus);
 
     await bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}');
     const [msg] = await waitFor(() => seen.length === 1 && seen, { what: 'the message' });
