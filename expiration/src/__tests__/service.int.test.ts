@@ -1,5 +1,6 @@
 import type { JetStreamBus } from '@grider-ms-tickets/common';
-import { startExpirationService, type ExpirationService } from '../service';
+import type { ExpirationService } from '../service';
+import { startTestService, stopTestService } from '../test/test-service';
 import { expirationJobId } from '../queues/expiration-job-id';
 import {
   ExpirationCollector,
@@ -7,12 +8,9 @@ import {
   OrderCreatedPublisher,
   connectTestBus,
   deleteStreamAndClose,
-  destroyQueue,
   inMs,
   newOrderId,
   orderCreated,
-  testConfig,
-  testLogger,
   testNames,
   waitFor,
 } from '../test/helpers';
@@ -30,12 +28,11 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     bus = await connectTestBus(names);
     collector = new ExpirationCollector(bus);
     await collector.listen();
-    service = await startExpirationService(testConfig(names), { logger: testLogger(), exit });
+    service = await startTestService(names, { exit });
   });
 
   afterAll(async () => {
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
     await deleteStreamAndClose(bus);
   });
 
