@@ -23,7 +23,9 @@ beforeAll(async () => {
     orders: ORDERS,
     seed: SEED,
     serverSignal: SERVER_SIGNAL,
-    log: (line) => console.log(`[faults] ${line}`),
+    // Straight to stderr as it happens: jest holds a test file's console output
+    // until the file ends, and the other scenarios and the bench run meanwhile.
+    log: (line) => process.stderr.write(`[faults] ${line}\n`),
   });
   const report = summarize(run);
   mkdirSync(RESULTS_DIR, { recursive: true });

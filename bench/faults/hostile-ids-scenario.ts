@@ -6,6 +6,7 @@ import { makeOrders, orderCancelledData, orderCreatedData, type BenchOrder } fro
 import { queueSizes } from '../src/lib/redis-tools';
 import { httpStatus } from '../src/lib/service-process';
 import { waitFor } from '../src/lib/wait';
+import { untilQuiet } from './quiet';
 import { FaultStack } from './fault-stack';
 import { goOnAfterTimeout } from './scenario-verdict';
 
@@ -123,13 +124,12 @@ export async function runHostileIdsScenario(): Promise<HostileIdsRun> {
       intervalMs: 100,
       what: 'the order sent afterwards to expire',
     }).catch(note);
-    await waitFor(
+    await untilQuiet(
+      () => Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt),
       async () => {
         const s = await queueSizes(redis, (k) => space.key(k));
-        const quietFor = Date.now() - Math.max(observer.stored.lastRecordAt, observer.wire.lastRecordAt);
-        return s.delayed + s.waiting + s.active === 0 && quietFor > 3_000;
+        return s.delayed + s.waiting + s.active === 0;
       },
-      { timeoutMs: 60_000, intervalMs: 200, what: 'the queue to be idle' },
     ).catch(note);
 
     const bullKeys: Record<string, BullKey> = {};

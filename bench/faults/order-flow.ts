@@ -3,6 +3,7 @@ import { ExpirationObserver } from '../src/lib/expiration-observer';
 import type { FiringLog } from '../src/lib/firing-log';
 import { newOrderId } from '../src/lib/orders';
 import { sleepUntil, waitFor } from '../src/lib/wait';
+import { untilQuiet } from './quiet';
 import { EventLog } from './event-log';
 import type { FaultStack, RunningOrders } from './fault-stack';
 import type { NatsCluster } from './nats-cluster';
@@ -159,11 +160,7 @@ export async function waitForQuiet(
   seen: { events: EventLog; expirations: FiringLog },
   onTimeout: (err: Error) => void,
 ): Promise<void> {
-  await waitFor(() => Date.now() - Math.max(seen.events.lastAt, seen.expirations.lastRecordAt) > 3_000, {
-    timeoutMs: 60_000,
-    intervalMs: 200,
-    what: 'no new event for 3 s',
-  }).catch(onTimeout);
+  await untilQuiet(() => Math.max(seen.events.lastAt, seen.expirations.lastRecordAt)).catch(onTimeout);
 }
 
 /**

@@ -7,5 +7,5 @@
 export { FakeEventBus, type DeliveryTarget, type PublishedEvent } from './fake-event-bus';
 export { FakeMessage, type FakeMessageOptions } from './fake-message';
 export { createSpy, type Spy } from './spy';
-export { waitFor, sleep, freePort, type WaitForOptions, type Truthy } from './wait-for';
+export { waitFor, sleep, freePort, acceptsConnections, type WaitForOptions, type Truthy } from './wait-for';
 export { captureLogs, type LogLine } from './capture-logs';

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
@@ -80,5 +80,24 @@ export function freePort(): Promise<number> {
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       );
     });
+  });
+}
+
+/**
+ * Whether something listens on a port of 127.0.0.1: one connection attempt,
+ * closed at once. A server started by a test is ready once its log says so and
+ * this is true.
+ *
+ * @param port - the port
+ * @returns true when the connection was accepted
+ */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
   });
 }

@@ -3,22 +3,12 @@ import { CORRELATION_ID_HEADER, Subjects, type OrderCancelledEvent } from '@grid
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { OrderCancelledListener } from '../events/listeners/order-cancelled-listener';
 import { OrderCreatedListener } from '../events/listeners/order-created-listener';
-import { ExpirationCompletePublisher } from '../events/publishers/expiration-complete-publisher';
 import { ExpirationMetrics } from '../metrics';
 import { expirationJobId } from '../queues/expiration-job-id';
-import { createExpirationProcessor } from '../queues/expiration-processor';
-import { createExpirationQueue, type ExpirationQueue } from '../queues/expiration-queue';
+import type { ExpirationQueue } from '../queues/expiration-queue';
 import { captureLogs, type LogLine } from '@grider-ms-tickets/common/testing';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  inMs,
-  newOrderId,
-  orderCreated,
-  uniqueName,
-  waitFor,
-} from '../test/helpers';
+import { destroyQueue, inMs, newOrderId, orderCreated, waitFor } from '../test/helpers';
+import { processExpirations, testQueue } from '../test/queue-kit';
 
 // One order's correlation id, from the header of its order:created, through
 // its job, to the header of its expiration:complete and every log line about it.
@@ -32,28 +22,11 @@ describe('the correlation id of an order', () => {
   beforeEach(() => {
     const { logger, lines } = captureLogs();
     logs = { lines };
-    expirations = createExpirationQueue({
-      redis: { host: REDIS_HOST, port: REDIS_PORT },
-      prefix: uniqueName('test-correlation'),
-      publishAttempts: 3,
-      backoffMs: 50,
-      backoffMaxMs: 200,
-      retentionSeconds: 3600,
-      logger,
-    });
+    expirations = testQueue('test-correlation', { logger });
     bus = new FakeEventBus();
     metrics = new ExpirationMetrics();
     created = new OrderCreatedListener(bus, { expirations, metrics, logger });
-    expirations.process(
-      5,
-      createExpirationProcessor({
-        publisher: new ExpirationCompletePublisher(bus),
-        expirations,
-        jobOptions: expirations.jobOptions,
-        metrics,
-        logger,
-      }),
-    );
+    processExpirations(expirations, { bus, metrics, logger });
   });
 
   afterEach(async () => {

@@ -1,17 +1,9 @@
 import { Subjects, type MessageHandler, type SubscriptionSpec } from '@grider-ms-tickets/common';
 import { FakeEventBus, FakeMessage } from '@grider-ms-tickets/common/testing';
-import { startExpirationService, type ExpirationService } from '../service';
+import type { ExpirationService } from '../service';
+import { startTestService, stopTestService } from '../test/test-service';
 import { RedisServerProcess } from '../test/child-process';
-import {
-  destroyQueue,
-  freePort,
-  inMs,
-  orderCreated,
-  testConfig,
-  testLogger,
-  testNames,
-  waitFor,
-} from '../test/helpers';
+import { destroyQueue, freePort, inMs, orderCreated, testNames, waitFor } from '../test/helpers';
 
 /** A fake bus that keeps each subscription's handler, to deliver a message again and again. */
 class RedeliveringBus extends FakeEventBus {
@@ -38,7 +30,7 @@ describe('the expiration service when the event bus is lost', () => {
   let service: ExpirationService;
 
   beforeAll(async () => {
-    service = await startExpirationService(testConfig(testNames('bus-lost')), { logger: testLogger(), bus, exit });
+    service = await startTestService(testNames('bus-lost'), { bus, exit });
   });
 
   afterAll(async () => {
@@ -75,14 +67,12 @@ describe('the expiration service /healthz while the event bus is down', () => {
       ],
     });
     bus = new FakeEventBus();
-    const config = testConfig(testNames('bus-down'), { EVENT_BUS_DOWN_GRACE_SECONDS: '60' });
-    service = await startExpirationService(config, { logger: testLogger(), bus });
+    service = await startTestService(testNames('bus-down'), { bus, env: { EVENT_BUS_DOWN_GRACE_SECONDS: '60' } });
   });
 
   afterAll(async () => {
     jest.useRealTimers();
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
   });
 
   const healthz = async () => {
@@ -116,12 +106,10 @@ describe('the expiration service given an order:created that can never be stored
   beforeAll(async () => {
     port = await freePort();
     redis = await RedisServerProcess.start(port);
-    const config = testConfig(testNames('poison'), {
-      REDIS_PORT: String(port),
-      REDIS_COMMAND_TIMEOUT_MS: '300',
-      EVENT_MAX_DELIVERIES: '3',
+    service = await startTestService(testNames('poison'), {
+      bus,
+      env: { REDIS_PORT: String(port), REDIS_COMMAND_TIMEOUT_MS: '300', EVENT_MAX_DELIVERIES: '3' },
     });
-    service = await startExpirationService(config, { logger: testLogger(), bus });
   });
 
   afterAll(async () => {

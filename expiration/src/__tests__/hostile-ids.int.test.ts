@@ -1,17 +1,9 @@
-import { Subjects, type OrderCancelledEvent } from '@grider-ms-tickets/common';
+import { Subjects } from '@grider-ms-tickets/common';
 import { FakeEventBus, type FakeMessage } from '@grider-ms-tickets/common/testing';
 import { QUEUE_KEY_NAMES, expirationJobId } from '../queues/expiration-job-id';
-import { startExpirationService, type ExpirationService } from '../service';
-import {
-  destroyQueue,
-  inMs,
-  newOrderId,
-  orderCreated,
-  testConfig,
-  testLogger,
-  testNames,
-  waitFor,
-} from '../test/helpers';
+import type { ExpirationService } from '../service';
+import { startTestService, stopTestService } from '../test/test-service';
+import { inMs, orderCancelled, orderCreated, testNames, waitFor } from '../test/helpers';
 
 /** A fake bus that also notes when each expiration:complete was published. */
 class TimedBus extends FakeEventBus {
@@ -30,10 +22,6 @@ class TimedBus extends FakeEventBus {
   }
 }
 
-function orderCancelled(id: string): OrderCancelledEvent['data'] {
-  return { id, version: 1, ticket: { id: newOrderId() } };
-}
-
 // Orders whose ids are the names of Bull's own keys (wait, delayed, meta, id,
 // ...), next to ordinary orders, through the whole service in this process with
 // a fake bus and the real Redis (a queue prefix of its own).
@@ -43,12 +31,11 @@ describe('the expiration service, given order ids named like Bull keys', () => {
   let service: ExpirationService;
 
   beforeAll(async () => {
-    service = await startExpirationService(testConfig(names), { logger: testLogger(), bus });
+    service = await startTestService(names, { bus });
   });
 
   afterAll(async () => {
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
   });
 
   it('expires ordinary orders on time, fires each hostile one once, and cancels those cancelled', async () => {

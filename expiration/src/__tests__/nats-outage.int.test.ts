@@ -1,27 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Publisher, Subjects, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import type { JetStreamBus } from '@grider-ms-tickets/common';
 import { expirationJobId } from '../queues/expiration-job-id';
-import { startExpirationService, type ExpirationService } from '../service';
+import type { ExpirationService } from '../service';
+import { startTestService, stopTestService } from '../test/test-service';
 import { NatsServerProcess } from '../test/child-process';
 import {
   ExpirationCollector,
+  OrderCreatedPublisher,
   connectTestBus,
   deleteStreamAndClose,
-  destroyQueue,
   freePort,
   inMs,
   orderCreated,
-  testConfig,
-  testLogger,
   testNames,
   waitFor,
 } from '../test/helpers';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
 
 // A nats-server of the test's own, so it can be stopped while an expiration is due.
 describe('the expiration service when NATS is unreachable at fire time', () => {
@@ -41,15 +36,14 @@ describe('the expiration service when NATS is unreachable at fire time', () => {
   });
 
   afterAll(async () => {
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
     for (const bus of buses) await deleteStreamAndClose(bus);
     await nats?.stop('SIGTERM');
     await rm(storeDir, { recursive: true, force: true });
   });
 
   it('retries the publish and publishes the expiration once NATS is back', async () => {
-    service = await startExpirationService(testConfig(names, { NATS_URL: natsUrl }), { logger: testLogger() });
+    service = await startTestService(names, { env: { NATS_URL: natsUrl } });
     const publisherBus = await connectTestBus(names, natsUrl);
     buses.push(publisherBus);
     const order = orderCreated(inMs(1_500));

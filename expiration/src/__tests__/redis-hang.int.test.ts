@@ -1,8 +1,9 @@
 import { Subjects } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
-import { startExpirationService, type ExpirationService } from '../service';
+import type { ExpirationService } from '../service';
+import { startTestService } from '../test/test-service';
 import { RedisServerProcess } from '../test/child-process';
-import { freePort, inMs, orderCreated, testConfig, testLogger, testNames, waitFor } from '../test/helpers';
+import { freePort, inMs, orderCreated, testNames, waitFor } from '../test/helpers';
 
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -17,11 +18,10 @@ describe('the expiration service when Redis hangs', () => {
   beforeAll(async () => {
     const port = await freePort();
     redis = await RedisServerProcess.start(port);
-    const config = testConfig(testNames('redis-hang'), {
-      REDIS_PORT: String(port),
-      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    service = await startTestService(testNames('redis-hang'), {
+      bus,
+      env: { REDIS_PORT: String(port), REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
     });
-    service = await startExpirationService(config, { logger: testLogger(), bus });
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
-import { Publisher, Subjects, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import type { JetStreamBus } from '@grider-ms-tickets/common';
 import { expirationJobId } from '../queues/expiration-job-id';
 import { ServiceProcess } from '../test/child-process';
 import {
   ExpirationCollector,
+  OrderCreatedPublisher,
   REDIS_HOST,
   REDIS_PORT,
   connectTestBus,
@@ -16,10 +17,6 @@ import {
   testNames,
   waitFor,
 } from '../test/helpers';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
 
 // The service as a real process (node + tsx, from the sources), against the
 // machine's Redis and NATS JetStream, stopped and restarted the hard way.

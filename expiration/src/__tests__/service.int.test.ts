@@ -1,32 +1,19 @@
-import {
-  Publisher,
-  Subjects,
-  type JetStreamBus,
-  type OrderCancelledEvent,
-  type OrderCreatedEvent,
-} from '@grider-ms-tickets/common';
-import { startExpirationService, type ExpirationService } from '../service';
+import type { JetStreamBus } from '@grider-ms-tickets/common';
+import type { ExpirationService } from '../service';
+import { startTestService, stopTestService } from '../test/test-service';
 import { expirationJobId } from '../queues/expiration-job-id';
 import {
   ExpirationCollector,
+  OrderCancelledPublisher,
+  OrderCreatedPublisher,
   connectTestBus,
   deleteStreamAndClose,
-  destroyQueue,
   inMs,
   newOrderId,
   orderCreated,
-  testConfig,
-  testLogger,
   testNames,
   waitFor,
 } from '../test/helpers';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
-class OrderCancelledPublisher extends Publisher<OrderCancelledEvent> {
-  readonly subject = Subjects.OrderCancelled;
-}
 
 // The whole path over real NATS JetStream and real Redis, with the service in
 // this process; its own stream, subject prefix and queue prefix.
@@ -41,12 +28,11 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     bus = await connectTestBus(names);
     collector = new ExpirationCollector(bus);
     await collector.listen();
-    service = await startExpirationService(testConfig(names), { logger: testLogger(), exit });
+    service = await startTestService(names, { exit });
   });
 
   afterAll(async () => {
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
     await deleteStreamAndClose(bus);
   });
 

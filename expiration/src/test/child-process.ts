@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { acceptsConnections } from '@grider-ms-tickets/common/testing';
 import { waitFor } from './helpers';
 
 const EXPIRATION_DIR = path.resolve(__dirname, '..', '..');
@@ -109,7 +110,7 @@ export class NatsServerProcess extends Child {
     await waitFor(
       async () => {
         if (!server.running) throw new Error(`nats-server exited:\n${server.output.join('\n')}`);
-        return server.output.some((line) => line.includes('Server is ready')) && (await accepts(port));
+        return server.output.some((line) => line.includes('Server is ready')) && (await acceptsConnections(port));
       },
       'nats-server to be ready',
       { timeoutMs: 20_000, intervalMs: 50 },
@@ -135,7 +136,9 @@ export class RedisServerProcess extends Child {
     await waitFor(
       async () => {
         if (!server.running) throw new Error(`redis-server exited:\n${server.output.join('\n')}`);
-        return server.output.some((line) => line.includes('Ready to accept connections')) && (await accepts(port));
+        return (
+          server.output.some((line) => line.includes('Ready to accept connections')) && (await acceptsConnections(port))
+        );
       },
       'redis-server to be ready',
       { timeoutMs: 20_000, intervalMs: 50 },

@@ -9,12 +9,14 @@ import {
   JetStreamBus,
   Listener,
   OrderStatus,
+  Publisher,
   Subjects,
   correlationIdOf,
   createLogger,
   type EventMessage,
   type ExpirationCompleteEvent,
   type Logger,
+  type OrderCancelledEvent,
   type OrderCreatedEvent,
 } from '@grider-ms-tickets/common';
 import { loadExpirationConfig, type ExpirationConfig } from '../config';
@@ -63,6 +65,25 @@ export function orderCreated(expiresAt: Date, id = newOrderId()): OrderCreatedEv
     expiresAt: expiresAt.toISOString(),
     ticket: { id: newOrderId(), price: 20 },
   };
+}
+
+/**
+ * An order:cancelled payload.
+ *
+ * @param id - the order id
+ */
+export function orderCancelled(id: string): OrderCancelledEvent['data'] {
+  return { id, version: 1, ticket: { id: newOrderId() } };
+}
+
+/** Publishes order:created as the orders service does. */
+export class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
+  readonly subject = Subjects.OrderCreated;
+}
+
+/** Publishes order:cancelled as the orders service does. */
+export class OrderCancelledPublisher extends Publisher<OrderCancelledEvent> {
+  readonly subject = Subjects.OrderCancelled;
 }
 
 /** `ms` from now, as a Date. */

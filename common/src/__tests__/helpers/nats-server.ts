@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
-import { waitFor } from '../../testing/wait-for';
+import { acceptsConnections, waitFor } from '../../testing/wait-for';
 
 /**
  * A nats-server with JetStream of the test's own, which the test can stop and
@@ -28,7 +27,7 @@ export class NatsServer {
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`nats-server exited:\n${server.output.join('')}`);
-        return server.output.join('').includes('Server is ready') && (await accepts(port));
+        return server.output.join('').includes('Server is ready') && (await acceptsConnections(port));
       },
       { what: 'nats-server to be ready', timeoutMs: 20_000, intervalMs: 50 },
     );
@@ -42,15 +41,4 @@ export class NatsServer {
     this.proc.kill(signal);
     await exited;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

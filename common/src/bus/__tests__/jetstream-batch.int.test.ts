@@ -4,17 +4,15 @@
  * gets its own stream, subject prefix and queue group, and deletes its stream
  * afterwards.
  */
-import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
 import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { BatchListener, type BatchItem } from '../../events/batch-listener';
 import { Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
-import { ACK_PENDING_ROOM, JetStreamBus, durableName } from '../jetstream-bus';
+import { ACK_PENDING_ROOM, JetStreamBus } from '../jetstream-bus';
+import { useJetStreamTestKit } from '../../__tests__/helpers/jetstream-test-kit';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const kit = useJetStreamTestKit('itb');
 
 type Item = BatchItem<ExpirationCompleteEvent>;
 
@@ -55,39 +53,6 @@ class ExpirationBatchListener extends BatchListener<ExpirationCompleteEvent> {
   }
 }
 
-let admin: NatsConnection;
-let jsm: JetStreamManager;
-let id: string;
-let buses: JetStreamBus[];
-
-const group = (name: string) => `${id}-${name}`;
-
-async function connectBus(): Promise<JetStreamBus> {
-  const bus = await JetStreamBus.connect({
-    url: NATS_URL,
-    stream: id,
-    subjectPrefix: `${id}.`,
-    name: id,
-    logger: captureLogs('jetstream-batch').logger,
-  });
-  buses.push(bus);
-  return bus;
-}
-
-function consumerInfo(queueGroupName: string): Promise<ConsumerInfo> {
-  return jsm.consumers.info(id, durableName(queueGroupName, Subjects.ExpirationComplete));
-}
-
-function waitUntilAllAcked(queueGroupName: string, timeoutMs = 20_000): Promise<ConsumerInfo> {
-  return waitFor(
-    async () => {
-      const info = await consumerInfo(queueGroupName);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && info;
-    },
-    { what: `every message of ${queueGroupName} to be acked`, timeoutMs },
-  );
-}
-
 /** Publishes `{ orderId }` for each id, a few hundred at a time. */
 async function publish(bus: JetStreamBus, orderIds: string[]): Promise<void> {
   for (let i = 0; i < orderIds.length; i += 250) {
@@ -101,35 +66,16 @@ async function publish(bus: JetStreamBus, orderIds: string[]): Promise<void> {
 
 const orderIds = (count: number) => Array.from({ length: count }, (_, i) => `o${i + 1}`);
 
-beforeAll(async () => {
-  admin = await connect({ servers: NATS_URL, name: 'common-batch-int-test-admin' });
-  jsm = await jetstreamManager(admin);
-});
-
-afterAll(async () => {
-  await admin.close();
-});
-
-beforeEach(() => {
-  id = `itb${randomUUID().slice(0, 8)}`;
-  buses = [];
-});
-
-afterEach(async () => {
-  await Promise.allSettled(buses.map((b) => b.close()));
-  await jsm.streams.delete(id).catch(() => undefined);
-});
-
 describe('BatchListener on JetStream', () => {
   it('handles 2,000 waiting messages in batches much larger than one, and acks each message once', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus({ logger: captureLogs('jetstream-batch').logger });
     const ids = orderIds(2_000);
     await publish(bus, ids);
-    const listener = new ExpirationBatchListener(bus, group('expiration'));
+    const listener = new ExpirationBatchListener(bus, kit.group('expiration'));
 
     await listener.listen();
     await waitFor(() => listener.received.length >= ids.length, { what: 'every message', timeoutMs: 30_000 });
-    const info = await waitUntilAllAcked(group('expiration'));
+    const info = await kit.waitUntilAllAcked(kit.group('expiration'));
 
     const sizes = listener.batches.map((b) => b.length);
     expect(listener.received.map((r) => r.orderId).sort()).toEqual([...ids].sort());
@@ -142,7 +88,7 @@ describe('BatchListener on JetStream', () => {
   });
 
   it('pulls no more messages than maxInFlight: the batches being stored never hold more', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus({ logger: captureLogs('jetstream-batch').logger });
     const ids = orderIds(500);
     await publish(bus, ids);
     let holding = 0;
@@ -159,11 +105,11 @@ describe('BatchListener on JetStream', () => {
         holding -= items.length;
       }
     }
-    const listener = new SlowListener(bus, group('expiration'));
+    const listener = new SlowListener(bus, kit.group('expiration'));
 
     await listener.listen();
     await waitFor(() => listener.received.length >= ids.length, { what: 'every message', timeoutMs: 30_000 });
-    const info = await waitUntilAllAcked(group('expiration'));
+    const info = await kit.waitUntilAllAcked(kit.group('expiration'));
 
     expect(mostHeld).toBeGreaterThan(50);
     expect(mostHeld).toBeLessThanOrEqual(100);
@@ -172,10 +118,10 @@ describe('BatchListener on JetStream', () => {
   });
 
   it('when onBatch throws, every message of the batch comes back and is acked on its redelivery, none before', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus({ logger: captureLogs('jetstream-batch').logger });
     const ids = orderIds(20);
     await publish(bus, ids);
-    const listener = new ExpirationBatchListener(bus, group('expiration'), (_items, batchIndex) => {
+    const listener = new ExpirationBatchListener(bus, kit.group('expiration'), (_items, batchIndex) => {
       if (batchIndex === 0) throw new Error('redis is down');
     });
 
@@ -186,7 +132,7 @@ describe('BatchListener on JetStream', () => {
       () => failed.every((f) => listener.received.some((r) => r.sequence === f.sequence && r.deliveries === 2)),
       { what: 'the redelivery of the failed batch', timeoutMs: 15_000 },
     );
-    const info = await waitUntilAllAcked(group('expiration'));
+    const info = await kit.waitUntilAllAcked(kit.group('expiration'));
 
     const redelivered = listener.received.filter((r) => r.deliveries > 1);
     expect(failed.every((f) => f.deliveries === 1)).toBe(true);
@@ -199,10 +145,10 @@ describe('BatchListener on JetStream', () => {
   });
 
   it('redelivers only the items onBatch failed; the others are acked once', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus({ logger: captureLogs('jetstream-batch').logger });
     const ids = orderIds(10);
     await publish(bus, ids);
-    const listener = new ExpirationBatchListener(bus, group('expiration'), (items) => {
+    const listener = new ExpirationBatchListener(bus, kit.group('expiration'), (items) => {
       for (const item of items) {
         if (item.data.orderId === 'o3' && item.msg.getDeliveryCount() === 1) item.fail(new Error('job o3 not stored'));
       }
@@ -213,7 +159,7 @@ describe('BatchListener on JetStream', () => {
       what: 'the redelivery of o3',
       timeoutMs: 15_000,
     });
-    const info = await waitUntilAllAcked(group('expiration'));
+    const info = await kit.waitUntilAllAcked(kit.group('expiration'));
 
     expect(listener.received.filter((r) => r.deliveries > 1)).toEqual([
       expect.objectContaining({ orderId: 'o3', deliveries: 2 }),

@@ -3,16 +3,8 @@
  * (NATS_URL, nats://127.0.0.1:4222 by default). Every test gets its own
  * stream, subject prefix and queue groups, and deletes its stream afterwards.
  */
-import { randomUUID } from 'node:crypto';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  StorageType,
-  jetstreamManager,
-  type ConsumerInfo,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, StorageType } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { captureLogs } from '../../testing/capture-logs';
 import { sleep, waitFor } from '../../testing/wait-for';
@@ -23,10 +15,11 @@ import { ALL_SUBJECTS, Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
 import { DEAD_LETTER_SUBJECT, parseDeadLetter } from '../../dead-letter/dead-letter';
 import type { EventMessage } from '../event-bus';
-import { ACK_PENDING_ROOM, DEAD_LETTER_RETRY_DELIVERIES, JetStreamBus, durableName } from '../jetstream-bus';
+import { ACK_PENDING_ROOM, DEAD_LETTER_RETRY_DELIVERIES, JetStreamBus } from '../jetstream-bus';
 import { NatsWrapper } from '../nats-wrapper';
+import { NATS_URL, useJetStreamTestKit } from '../../__tests__/helpers/jetstream-test-kit';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const kit = useJetStreamTestKit('it');
 
 type Reaction = 'ack' | 'ignore' | 'throw';
 
@@ -79,36 +72,17 @@ class IdempotentExpirationPublisher extends ExpirationPublisher {
   }
 }
 
-let admin: NatsConnection;
-let jsm: JetStreamManager;
-
-/** The names and connections of one test. */
-let id: string;
-let buses: JetStreamBus[];
-let wrappers: NatsWrapper[];
-
-/** A queue group name no other test uses. */
-const group = (name: string) => `${id}-${name}`;
-
-async function connectBus(logger?: Logger): Promise<JetStreamBus> {
-  const bus = await JetStreamBus.connect({ url: NATS_URL, stream: id, subjectPrefix: `${id}.`, name: id, logger });
-  buses.push(bus);
-  return bus;
-}
-
-function consumerInfo(queueGroupName: string): Promise<ConsumerInfo> {
-  return jsm.consumers.info(id, durableName(queueGroupName, Subjects.ExpirationComplete));
-}
-
-/** Waits until the server has nothing left to deliver to the group and every delivery is acked. */
-function waitUntilAllAcked(queueGroupName: string): Promise<ConsumerInfo> {
-  return waitFor(
-    async () => {
-      const info = await consumerInfo(queueGroupName);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && info;
+/** Subscribes to expiration:complete without a Listener, acking every message. */
+async function ackEverything(bus: JetStreamBus): Promise<EventMessage[]> {
+  const seen: EventMessage[] = [];
+  await bus.subscribe(
+    { subject: Subjects.ExpirationComplete, queueGroupName: kit.group('raw'), ackWait: 5000, maxInFlight: 1 },
+    async (msg) => {
+      seen.push(msg);
+      msg.ack();
     },
-    { what: `every message of ${queueGroupName} to be acked` },
   );
+  return seen;
 }
 
 /** Publishes `{ orderId }` for each id, in order. */
@@ -117,35 +91,15 @@ async function publish(bus: JetStreamBus, ...orderIds: string[]): Promise<void> 
   for (const orderId of orderIds) await publisher.publish({ orderId });
 }
 
-beforeAll(async () => {
-  admin = await connect({ servers: NATS_URL, name: 'common-int-test-admin' });
-  jsm = await jetstreamManager(admin);
-});
-
-afterAll(async () => {
-  await admin.close();
-});
-
-beforeEach(() => {
-  id = `it${randomUUID().slice(0, 8)}`;
-  buses = [];
-  wrappers = [];
-});
-
-afterEach(async () => {
-  await Promise.allSettled([...buses.map((b) => b.close()), ...wrappers.map((w) => w.close())]);
-  await jsm.streams.delete(id).catch(() => undefined);
-});
-
 describe('JetStreamBus against a real NATS server', () => {
   it('delivers a published event to a listener, which acks it', async () => {
-    const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'));
+    const bus = await kit.connectBus();
+    const listener = new ExpirationListener(bus, kit.group('orders'));
     await listener.listen();
 
     await publish(bus, 'o1');
     await waitFor(() => listener.received.length === 1, { what: 'the delivery' });
-    const info = await waitUntilAllAcked(group('orders'));
+    const info = await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.received).toEqual([{ orderId: 'o1', sequence: 1, deliveries: 1 }]);
     expect(info.ack_floor.stream_seq).toBe(1);
@@ -153,51 +107,51 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('creates a file-backed stream with every subject and the dead-letter subject under the prefix', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus();
 
-    const info = await jsm.streams.info(id);
+    const info = await kit.jsm.streams.info(kit.id);
 
-    expect(bus.stream).toBe(id);
+    expect(bus.stream).toBe(kit.id);
     expect([...info.config.subjects].sort()).toEqual(
-      [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${id}.${s}`).sort(),
+      [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${kit.id}.${s}`).sort(),
     );
     expect(info.config.storage).toBe(StorageType.File);
-    expect(bus.wireSubject(Subjects.OrderCreated)).toBe(`${id}.order:created`);
+    expect(bus.wireSubject(Subjects.OrderCreated)).toBe(`${kit.id}.order:created`);
   });
 
   it('adds the missing subjects to an existing stream, keeping its own', async () => {
-    const own = `${id}.legacy`;
-    await jsm.streams.add({
-      name: id,
-      subjects: [own, `${id}.${Subjects.TicketCreated}`],
+    const own = `${kit.id}.legacy`;
+    await kit.jsm.streams.add({
+      name: kit.id,
+      subjects: [own, `${kit.id}.${Subjects.TicketCreated}`],
       storage: StorageType.Memory,
     });
 
-    await connectBus();
-    await connectBus(); // a second instance finds nothing to add
-    const info = await jsm.streams.info(id);
+    await kit.connectBus();
+    await kit.connectBus(); // a second instance finds nothing to add
+    const info = await kit.jsm.streams.info(kit.id);
 
     expect([...info.config.subjects].sort()).toEqual(
-      [own, ...[...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${id}.${s}`)].sort(),
+      [own, ...[...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${kit.id}.${s}`)].sort(),
     );
     expect(info.config.storage).toBe(StorageType.Memory);
   });
 
   it('makes a durable named <queueGroupName>:<subject> with explicit acks, the filter subject, deliver-all and bounded deliveries', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus();
     await publish(bus, 'before-listen');
-    const listener = new ExpirationListener(bus, group('orders'));
+    const listener = new ExpirationListener(bus, kit.group('orders'));
 
     await listener.listen();
-    const info = await consumerInfo(group('orders'));
+    const info = await kit.consumerInfo(kit.group('orders'));
     await waitFor(() => listener.received.length === 1, { what: 'the earlier message' });
 
-    expect(info.name).toBe(`${group('orders')}:expiration:complete`);
+    expect(info.name).toBe(`${kit.group('orders')}:expiration:complete`);
     expect(info.config).toMatchObject({
-      durable_name: `${group('orders')}:expiration:complete`,
+      durable_name: `${kit.group('orders')}:expiration:complete`,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: `${id}.expiration:complete`,
+      filter_subject: `${kit.id}.expiration:complete`,
       ack_wait: nanos(1000),
       max_deliver: 10 + DEAD_LETTER_RETRY_DELIVERIES,
       max_ack_pending: 1 + ACK_PENDING_ROOM,
@@ -206,8 +160,8 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('updates the ack wait, max deliveries and max ack pending of an existing durable when a new version of the listener changes them', async () => {
-    const bus = await connectBus();
-    const old = new ExpirationListener(bus, group('orders'));
+    const bus = await kit.connectBus();
+    const old = new ExpirationListener(bus, kit.group('orders'));
     await old.listen();
     await old.close();
     class SlowerListener extends ExpirationListener {
@@ -215,8 +169,8 @@ describe('JetStreamBus against a real NATS server', () => {
       protected override maxInFlight = 4;
     }
 
-    await new SlowerListener(bus, group('orders'), undefined, undefined, { maxDeliveries: 3 }).listen();
-    const info = await consumerInfo(group('orders'));
+    await new SlowerListener(bus, kit.group('orders'), undefined, undefined, { maxDeliveries: 3 }).listen();
+    const info = await kit.consumerInfo(kit.group('orders'));
 
     expect(info.config).toMatchObject({
       ack_wait: nanos(3000),
@@ -226,15 +180,15 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('redelivers a message that was not acked within the ack wait', async () => {
-    const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'), undefined, (r) =>
+    const bus = await kit.connectBus();
+    const listener = new ExpirationListener(bus, kit.group('orders'), undefined, (r) =>
       r.deliveries === 1 ? 'ignore' : 'ack',
     );
     await listener.listen();
 
     await publish(bus, 'o1');
     await waitFor(() => listener.received.length === 2, { what: 'the redelivery', timeoutMs: 15_000 });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.received).toEqual([
       { orderId: 'o1', sequence: 1, deliveries: 1 },
@@ -244,8 +198,8 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it('when a handler throws, the message comes back and the connection keeps delivering', async () => {
     const { logger, lines } = captureLogs('jetstream-int');
-    const bus = await connectBus(logger);
-    const listener = new ExpirationListener(bus, group('orders'), logger, (r) =>
+    const bus = await kit.connectBus({ logger });
+    const listener = new ExpirationListener(bus, kit.group('orders'), logger, (r) =>
       r.orderId === 'o1' && r.deliveries === 1 ? 'throw' : 'ack',
     );
     await listener.listen();
@@ -254,7 +208,7 @@ describe('JetStreamBus against a real NATS server', () => {
     await waitFor(() => listener.received.length === 2, { what: 'the redelivery', timeoutMs: 15_000 });
     await publish(bus, 'o2');
     await waitFor(() => listener.received.length === 3, { what: 'the next message' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.received).toEqual([
       { orderId: 'o1', sequence: 1, deliveries: 1 },
@@ -270,18 +224,20 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('splits the messages between two instances of one queue group, each delivered exactly once', async () => {
-    const [busA, busB, publisherBus] = [await connectBus(), await connectBus(), await connectBus()];
-    const a = new ExpirationListener(busA, group('orders'));
-    const b = new ExpirationListener(busB, group('orders'));
+    const [busA, busB, publisherBus] = [await kit.connectBus(), await kit.connectBus(), await kit.connectBus()];
+    const a = new ExpirationListener(busA, kit.group('orders'));
+    const b = new ExpirationListener(busB, kit.group('orders'));
     await a.listen();
     await b.listen();
     // Both instances must be pulling before the messages arrive, or one could take them all.
-    await waitFor(async () => (await consumerInfo(group('orders'))).num_waiting >= 2, { what: 'two pull requests' });
+    await waitFor(async () => (await kit.consumerInfo(kit.group('orders'))).num_waiting >= 2, {
+      what: 'two pull requests',
+    });
     const orderIds = Array.from({ length: 20 }, (_, i) => `o${i + 1}`);
 
     await publish(publisherBus, ...orderIds);
     await waitFor(() => a.received.length + b.received.length >= orderIds.length, { what: 'every message' });
-    const info = await waitUntilAllAcked(group('orders'));
+    const info = await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(a.received.length).toBeGreaterThan(0);
     expect(b.received.length).toBeGreaterThan(0);
@@ -291,33 +247,33 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('a restarted listener resumes from its durable position without replaying acked messages', async () => {
-    const publisherBus = await connectBus();
-    const firstBus = await connectBus();
-    const first = new ExpirationListener(firstBus, group('orders'));
+    const publisherBus = await kit.connectBus();
+    const firstBus = await kit.connectBus();
+    const first = new ExpirationListener(firstBus, kit.group('orders'));
     await first.listen();
     await publish(publisherBus, 'o1', 'o2');
     await waitFor(() => first.received.length === 2, { what: 'the first two messages' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
     await firstBus.close();
 
     await publish(publisherBus, 'o3');
-    const restarted = new ExpirationListener(await connectBus(), group('orders'));
+    const restarted = new ExpirationListener(await kit.connectBus(), kit.group('orders'));
     await restarted.listen();
     await waitFor(() => restarted.received.length === 1, { what: 'the message sent while it was down' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(first.orderIds).toEqual(['o1', 'o2']);
     expect(restarted.received).toEqual([{ orderId: 'o3', sequence: 3, deliveries: 1 }]);
   });
 
   it('a second queue group gets every message too, from the start of the stream', async () => {
-    const bus = await connectBus();
-    const orders = new ExpirationListener(bus, group('orders'));
+    const bus = await kit.connectBus();
+    const orders = new ExpirationListener(bus, kit.group('orders'));
     await orders.listen();
     await publish(bus, 'o1', 'o2');
     await waitFor(() => orders.received.length === 2, { what: 'the first group' });
 
-    const audit = new ExpirationListener(bus, group('audit'));
+    const audit = new ExpirationListener(bus, kit.group('audit'));
     await audit.listen();
     await waitFor(() => audit.received.length === 2, { what: 'the second group' });
 
@@ -326,15 +282,15 @@ describe('JetStreamBus against a real NATS server', () => {
 
   it('dead-letters and acks an invalid payload instead of redelivering it, and logs it with subject, sequence and reason', async () => {
     const { logger, lines } = captureLogs('jetstream-int');
-    const bus = await connectBus(logger);
-    const listener = new ExpirationListener(bus, group('orders'), logger);
+    const bus = await kit.connectBus({ logger });
+    const listener = new ExpirationListener(bus, kit.group('orders'), logger);
     await listener.listen();
 
     await bus.publish(Subjects.ExpirationComplete, '{bad');
     const warning = await waitFor(() => lines.find((l) => l.level === 'warn'), { what: 'the warning' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
     await sleep(1_500); // longer than the ack wait: a redelivery would have come by now
-    const info = await consumerInfo(group('orders'));
+    const info = await kit.consumerInfo(kit.group('orders'));
 
     expect(warning).toMatchObject({
       subject: Subjects.ExpirationComplete,
@@ -347,7 +303,7 @@ describe('JetStreamBus against a real NATS server', () => {
     expect(info.num_redelivered).toBe(0);
     expect(info.delivered.consumer_seq).toBe(1);
     expect(listener.received).toEqual([]);
-    const stored = await jsm.streams.getMessage(id, { last_by_subj: `${id}.${DEAD_LETTER_SUBJECT}` });
+    const stored = await kit.jsm.streams.getMessage(kit.id, { last_by_subj: `${kit.id}.${DEAD_LETTER_SUBJECT}` });
     expect(parseDeadLetter(stored?.data ?? new Uint8Array())).toMatchObject({
       subject: Subjects.ExpirationComplete,
       sequence: 1,
@@ -357,39 +313,32 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('keeps one message per msgId within the duplicate window', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus();
     const publisher = new IdempotentExpirationPublisher(bus);
-    const listener = new ExpirationListener(bus, group('orders'));
+    const listener = new ExpirationListener(bus, kit.group('orders'));
     await listener.listen();
 
     await publisher.publish({ orderId: 'o1' });
     await publisher.publish({ orderId: 'o1' }); // a retry
     await publisher.publish({ orderId: 'o2' });
     await waitFor(() => listener.received.length === 2, { what: 'both orders' });
-    await waitUntilAllAcked(group('orders'));
-    const stream = await jsm.streams.info(id);
+    await kit.waitUntilAllAcked(kit.group('orders'));
+    const stream = await kit.jsm.streams.info(kit.id);
 
     expect(stream.state.messages).toBe(2);
     expect(listener.orderIds).toEqual(['o1', 'o2']);
   });
 
   it("carries a publisher's correlation id to the listener as a NATS header, and still dedupes by msgId", async () => {
-    const bus = await connectBus();
-    const seen: EventMessage[] = [];
-    await bus.subscribe(
-      { subject: Subjects.ExpirationComplete, queueGroupName: group('raw'), ackWait: 5000, maxInFlight: 1 },
-      async (msg) => {
-        seen.push(msg);
-        msg.ack();
-      },
-    );
+    const bus = await kit.connectBus();
+    const seen = await ackEverything(bus);
     const publisher = new IdempotentExpirationPublisher(bus);
 
     await publisher.publish({ orderId: 'o1' }, { correlationId: 'req-1' });
     await publisher.publish({ orderId: 'o1' }, { correlationId: 'req-1' }); // a retry
     await publisher.publish({ orderId: 'o2' });
     await waitFor(() => seen.length === 2, { what: 'both orders' });
-    const stream = await jsm.streams.info(id);
+    const stream = await kit.jsm.streams.info(kit.id);
 
     expect(stream.state.messages).toBe(2);
     expect(correlationIdOf(seen[0])).toBe('req-1');
@@ -400,7 +349,7 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('refuses to publish a header named Nats-…, which NATS keeps for itself', async () => {
-    const bus = await connectBus();
+    const bus = await kit.connectBus();
 
     await expect(
       bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}', { headers: { 'Nats-Msg-Id': 'x' } }),
@@ -408,15 +357,8 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('passes the logical subject, data and delivery details to onMessage', async () => {
-    const bus = await connectBus();
-    const seen: EventMessage[] = [];
-    await bus.subscribe(
-      { subject: Subjects.ExpirationComplete, queueGroupName: group('raw'), ackWait: 5000, maxInFlight: 1 },
-      async (msg) => {
-        seen.push(msg);
-        msg.ack();
-      },
-    );
+    const bus = await kit.connectBus();
+    const seen = await ackEverything(bus);
 
     await bus.publish(Subjects.ExpirationComplete, '{"orderId":"o1"}');
     const [msg] = await waitFor(() => seen.length === 1 && seen, { what: 'the message' });
@@ -433,16 +375,16 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('a closed listener stops receiving, and listens again from where it stopped', async () => {
-    const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'));
+    const bus = await kit.connectBus();
+    const listener = new ExpirationListener(bus, kit.group('orders'));
     await listener.listen();
     await publish(bus, 'o1');
     await waitFor(() => listener.received.length === 1, { what: 'the first message' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     await listener.close();
     await publish(bus, 'o2');
-    const whileClosed = (await consumerInfo(group('orders'))).num_pending;
+    const whileClosed = (await kit.consumerInfo(kit.group('orders'))).num_pending;
     await listener.listen();
     await waitFor(() => listener.received.length === 2, { what: 'the second message' });
 
@@ -451,8 +393,8 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('close() ends the connection, and a second close() is harmless', async () => {
-    const bus = await connectBus();
-    await new ExpirationListener(bus, group('orders')).listen();
+    const bus = await kit.connectBus();
+    await new ExpirationListener(bus, kit.group('orders')).listen();
 
     await Promise.all([bus.close(), bus.close()]);
 
@@ -461,17 +403,22 @@ describe('JetStreamBus against a real NATS server', () => {
   });
 
   it('refuses to connect to a server that is not there', async () => {
-    await expect(JetStreamBus.connect({ url: 'nats://127.0.0.1:1', stream: id })).rejects.toThrow();
+    await expect(JetStreamBus.connect({ url: 'nats://127.0.0.1:1', stream: kit.id })).rejects.toThrow();
   });
 });
 
 describe('NatsWrapper with JetStream', () => {
   it('connects the bus a config names, refuses a second connect, and closes it', async () => {
     const wrapper = new NatsWrapper();
-    wrappers.push(wrapper);
+    kit.closeAfter(wrapper);
 
-    const bus = await wrapper.connect({ kind: 'jetstream', url: NATS_URL, stream: id, subjectPrefix: `${id}.` });
-    const second = wrapper.connect({ kind: 'jetstream', url: NATS_URL, stream: id, subjectPrefix: `${id}.` });
+    const bus = await wrapper.connect({
+      kind: 'jetstream',
+      url: NATS_URL,
+      stream: kit.id,
+      subjectPrefix: `${kit.id}.`,
+    });
+    const second = wrapper.connect({ kind: 'jetstream', url: NATS_URL, stream: kit.id, subjectPrefix: `${kit.id}.` });
 
     await expect(second).rejects.toThrow('NATS is already connected');
     expect(wrapper.client).toBe(bus);

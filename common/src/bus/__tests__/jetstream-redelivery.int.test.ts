@@ -4,10 +4,6 @@
  * default). Every test gets its own stream and subject prefix, and deletes its
  * stream afterwards.
  */
-import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import type { Logger } from 'pino';
 import { captureLogs } from '../../testing/capture-logs';
 import { waitFor } from '../../testing/wait-for';
 import { DEAD_LETTER_SUBJECT, parseDeadLetter, type DeadLetter } from '../../dead-letter/dead-letter';
@@ -16,9 +12,10 @@ import { Publisher } from '../../events/publisher';
 import { ALL_SUBJECTS, Subjects } from '../../events/subjects';
 import type { ExpirationCompleteEvent } from '../../events/expiration-complete-event';
 import type { EventMessage } from '../event-bus';
-import { JetStreamBus, durableName } from '../jetstream-bus';
+import { JetStreamBus } from '../jetstream-bus';
+import { useJetStreamTestKit } from '../../__tests__/helpers/jetstream-test-kit';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const kit = useJetStreamTestKit('rd');
 
 interface Received {
   orderId: string;
@@ -64,46 +61,19 @@ class ExpirationPublisher extends Publisher<ExpirationCompleteEvent> {
   subject: Subjects.ExpirationComplete = Subjects.ExpirationComplete;
 }
 
-let admin: NatsConnection;
-let jsm: JetStreamManager;
-let id: string;
-let buses: JetStreamBus[];
-
-const group = (name: string) => `${id}-${name}`;
-
-async function connectBus(logger?: Logger): Promise<JetStreamBus> {
-  const bus = await JetStreamBus.connect({ url: NATS_URL, stream: id, subjectPrefix: `${id}.`, name: id, logger });
-  buses.push(bus);
-  return bus;
-}
-
 async function publish(bus: JetStreamBus, ...orderIds: string[]): Promise<void> {
   const publisher = new ExpirationPublisher(bus);
   for (const orderId of orderIds) await publisher.publish({ orderId });
 }
 
-function consumerInfo(queueGroupName: string): Promise<ConsumerInfo> {
-  return jsm.consumers.info(id, durableName(queueGroupName, Subjects.ExpirationComplete));
-}
-
-function waitUntilAllAcked(queueGroupName: string): Promise<ConsumerInfo> {
-  return waitFor(
-    async () => {
-      const info = await consumerInfo(queueGroupName);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && info;
-    },
-    { what: `every message of ${queueGroupName} to be acked`, timeoutMs: 20_000 },
-  );
-}
-
 /** The dead letters in the test's stream, oldest first. */
 async function deadLetters(): Promise<(DeadLetter & { streamSequence: number })[]> {
-  const info = await jsm.streams.info(id, { subjects_filter: `${id}.${DEAD_LETTER_SUBJECT}` });
+  const info = await kit.jsm.streams.info(kit.id, { subjects_filter: `${kit.id}.${DEAD_LETTER_SUBJECT}` });
   const letters: (DeadLetter & { streamSequence: number })[] = [];
-  if (!info.state.subjects?.[`${id}.${DEAD_LETTER_SUBJECT}`]) return letters;
+  if (!info.state.subjects?.[`${kit.id}.${DEAD_LETTER_SUBJECT}`]) return letters;
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const stored = await jsm.streams.getMessage(id, { seq }).catch(() => null);
-    if (stored?.subject === `${id}.${DEAD_LETTER_SUBJECT}`) {
+    const stored = await kit.jsm.streams.getMessage(kit.id, { seq }).catch(() => null);
+    if (stored?.subject === `${kit.id}.${DEAD_LETTER_SUBJECT}`) {
       letters.push({ ...parseDeadLetter(stored.data), streamSequence: seq });
     }
   }
@@ -112,40 +82,24 @@ async function deadLetters(): Promise<(DeadLetter & { streamSequence: number })[
 
 /** Takes the dead-letter subject out of the stream, so that publishing a dead letter fails. */
 async function dropDeadLetterSubject(): Promise<void> {
-  const info = await jsm.streams.info(id);
-  const subjects = info.config.subjects.filter((s) => s !== `${id}.${DEAD_LETTER_SUBJECT}`);
-  await jsm.streams.update(id, { ...info.config, subjects });
+  const info = await kit.jsm.streams.info(kit.id);
+  const subjects = info.config.subjects.filter((s) => s !== `${kit.id}.${DEAD_LETTER_SUBJECT}`);
+  await kit.jsm.streams.update(kit.id, { ...info.config, subjects });
 }
 
 async function restoreDeadLetterSubject(): Promise<void> {
-  const info = await jsm.streams.info(id);
-  await jsm.streams.update(id, { ...info.config, subjects: [...info.config.subjects, `${id}.${DEAD_LETTER_SUBJECT}`] });
+  const info = await kit.jsm.streams.info(kit.id);
+  await kit.jsm.streams.update(kit.id, {
+    ...info.config,
+    subjects: [...info.config.subjects, `${kit.id}.${DEAD_LETTER_SUBJECT}`],
+  });
 }
-
-beforeAll(async () => {
-  admin = await connect({ servers: NATS_URL, name: 'common-int-test-admin' });
-  jsm = await jetstreamManager(admin);
-});
-
-afterAll(async () => {
-  await admin.close();
-});
-
-beforeEach(() => {
-  id = `rd${randomUUID().slice(0, 8)}`;
-  buses = [];
-});
-
-afterEach(async () => {
-  await Promise.allSettled(buses.map((b) => b.close()));
-  await jsm.streams.delete(id).catch(() => undefined);
-});
 
 describe('bounded redelivery on JetStream', () => {
   it('dead-letters a message whose handler always fails after exactly maxDeliveries deliveries, then acks it', async () => {
     const { logger, lines } = captureLogs('redelivery-int');
-    const bus = await connectBus(logger);
-    const listener = new ExpirationListener(bus, group('orders'), { logger, maxDeliveries: 3, service: 'orders' });
+    const bus = await kit.connectBus({ logger });
+    const listener = new ExpirationListener(bus, kit.group('orders'), { logger, maxDeliveries: 3, service: 'orders' });
     listener.poison.add('o1');
     await listener.listen();
 
@@ -154,13 +108,13 @@ describe('bounded redelivery on JetStream', () => {
       what: 'the dead letter',
       timeoutMs: 20_000,
     });
-    const info = await waitUntilAllAcked(group('orders'));
+    const info = await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.deliveriesOf('o1').map((r) => r.deliveries)).toEqual([1, 2, 3]);
     expect(info.delivered.consumer_seq).toBe(3);
     expect(letter).toEqual({
       subject: Subjects.ExpirationComplete,
-      queueGroup: group('orders'),
+      queueGroup: kit.group('orders'),
       service: 'orders',
       sequence: 1,
       deliveries: 3,
@@ -178,14 +132,14 @@ describe('bounded redelivery on JetStream', () => {
   });
 
   it('with maxInFlight 1, handles the messages published after a poison one while it waits for its redelivery', async () => {
-    const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'), { maxDeliveries: 3 });
+    const bus = await kit.connectBus();
+    const listener = new ExpirationListener(bus, kit.group('orders'), { maxDeliveries: 3 });
     listener.poison.add('poison');
     await listener.listen();
 
     await publish(bus, 'poison', 'o2', 'o3');
     await waitFor(() => listener.deliveriesOf('poison').length === 2, { what: 'the redelivery of the poison' });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     const [firstTry, secondTry] = listener.deliveriesOf('poison');
     const valid = [...listener.deliveriesOf('o2'), ...listener.deliveriesOf('o3')];
@@ -194,8 +148,8 @@ describe('bounded redelivery on JetStream', () => {
   });
 
   it('pulls no more than it handles at once, so a slow handler does not let queued messages pass their ack wait', async () => {
-    const bus = await connectBus();
-    const listener = new ExpirationListener(bus, group('orders'));
+    const bus = await kit.connectBus();
+    const listener = new ExpirationListener(bus, kit.group('orders'));
     // Four messages at 400 ms each, one at a time: with any in a client buffer,
     // the last would wait 1.2 s, past the 1 s ack wait, and come twice.
     listener.handleMs = 400;
@@ -203,7 +157,7 @@ describe('bounded redelivery on JetStream', () => {
 
     await publish(bus, 'o1', 'o2', 'o3', 'o4');
     await waitFor(() => listener.received.length >= 4, { what: 'every message' });
-    const info = await waitUntilAllAcked(group('orders'));
+    const info = await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.received.map((r) => [r.orderId, r.deliveries])).toEqual([
       ['o1', 1],
@@ -216,8 +170,8 @@ describe('bounded redelivery on JetStream', () => {
 
   it('when the dead letter cannot be published, naks the message and publishes the dead letter on its next delivery', async () => {
     const { logger, lines } = captureLogs('redelivery-int');
-    const bus = await connectBus(logger);
-    const listener = new ExpirationListener(bus, group('orders'), { logger, maxDeliveries: 1 });
+    const bus = await kit.connectBus({ logger });
+    const listener = new ExpirationListener(bus, kit.group('orders'), { logger, maxDeliveries: 1 });
     listener.poison.add('o1');
     await listener.listen();
     await dropDeadLetterSubject();
@@ -233,7 +187,7 @@ describe('bounded redelivery on JetStream', () => {
     const [letter] = await waitFor(async () => (await deadLetters()).length === 1 && deadLetters(), {
       what: 'the dead letter',
     });
-    await waitUntilAllAcked(group('orders'));
+    await kit.waitUntilAllAcked(kit.group('orders'));
 
     expect(listener.deliveriesOf('o1')).toHaveLength(1);
     expect(letter).toMatchObject({ deliveries: 2, reason: 'handler failed: order o1 is poison' });
@@ -241,8 +195,8 @@ describe('bounded redelivery on JetStream', () => {
 
   it('logs an error when the server gives up on a message whose dead letter could never be published', async () => {
     const { logger, lines } = captureLogs('redelivery-int');
-    const bus = await connectBus(logger);
-    const listener = new ExpirationListener(bus, group('orders'), { logger, maxDeliveries: 1 });
+    const bus = await kit.connectBus({ logger });
+    const listener = new ExpirationListener(bus, kit.group('orders'), { logger, maxDeliveries: 1 });
     listener.poison.add('o1');
     listener.fixedRetryDelayMs = 50;
     await listener.listen();
@@ -261,12 +215,12 @@ describe('bounded redelivery on JetStream', () => {
   });
 
   it('keeps the stream subjects it needs: every event subject and the dead-letter subject', async () => {
-    await connectBus();
+    await kit.connectBus();
 
-    const info = await jsm.streams.info(id);
+    const info = await kit.jsm.streams.info(kit.id);
 
     expect(info.config.subjects).toEqual(
-      expect.arrayContaining([...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${id}.${s}`)),
+      expect.arrayContaining([...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => `${kit.id}.${s}`)),
     );
   });
 });

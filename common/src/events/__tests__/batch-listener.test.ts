@@ -6,7 +6,7 @@ import { CORRELATION_ID_HEADER } from '../correlation';
 import type { ListenerOptions } from '../listener';
 import type { OrderCreatedEvent } from '../order-created-event';
 import { Subjects } from '../subjects';
-import { OrderStatus } from '../types/order-status';
+import { orderCreatedData } from '../../__tests__/helpers/order-created-data';
 
 type Item = BatchItem<OrderCreatedEvent>;
 type BatchHandler = (items: Item[]) => void | Promise<void>;
@@ -50,14 +50,7 @@ class OrderCreatedBatchListener extends BatchListener<OrderCreatedEvent> {
   }
 }
 
-const order = (id: string): OrderCreatedEvent['data'] => ({
-  id,
-  version: 0,
-  status: OrderStatus.Created,
-  userId: 'u1',
-  expiresAt: '2030-01-01T10:00:00.000Z',
-  ticket: { id: `t-${id}`, price: 20 },
-});
+const order = (id: string) => orderCreatedData(id);
 
 const orders = (count: number, from = 1) => Array.from({ length: count }, (_, i) => order(`o${from + i}`));
 

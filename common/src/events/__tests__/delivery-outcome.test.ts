@@ -6,7 +6,7 @@ import { Listener } from '../listener';
 import type { DeliveryReport, ListenerOptions } from '../listener-base';
 import type { OrderCreatedEvent } from '../order-created-event';
 import { Subjects } from '../subjects';
-import { OrderStatus } from '../types/order-status';
+import { orderCreatedData } from '../../__tests__/helpers/order-created-data';
 
 type Handler = (data: OrderCreatedEvent['data'], msg: EventMessage) => void | Promise<void>;
 type BatchHandler = (items: BatchItem<OrderCreatedEvent>[]) => void | Promise<void>;
@@ -45,14 +45,7 @@ class InBatches extends BatchListener<OrderCreatedEvent> {
   }
 }
 
-const order = (id = 'o1'): OrderCreatedEvent['data'] => ({
-  id,
-  version: 0,
-  status: OrderStatus.Created,
-  userId: 'u1',
-  expiresAt: '2030-01-01T10:00:00.000Z',
-  ticket: { id: `t-${id}`, price: 20 },
-});
+const order = (id = 'o1') => orderCreatedData(id);
 
 /** A bus, a captured logger, and the outcomes reported so far. */
 function kit(maxDeliveries = 3) {

@@ -3,9 +3,9 @@ import type { EventMessage } from '../../bus/event-bus';
 import { DEAD_LETTER_SUBJECT, type DeadLetter } from '../../dead-letter/dead-letter';
 import { Listener, type ListenerOptions } from '../listener';
 import { Subjects } from '../subjects';
-import { OrderStatus } from '../types/order-status';
 import type { OrderCreatedEvent } from '../order-created-event';
 import { captureLogs } from '../../testing/capture-logs';
+import { orderCreatedData } from '../../__tests__/helpers/order-created-data';
 
 type Handler = (data: OrderCreatedEvent['data'], msg: EventMessage) => void | Promise<void>;
 
@@ -45,14 +45,7 @@ class OrderCreatedTestListener extends Listener<OrderCreatedEvent> {
   }
 }
 
-const order: OrderCreatedEvent['data'] = {
-  id: 'o1',
-  version: 0,
-  status: OrderStatus.Created,
-  userId: 'u1',
-  expiresAt: '2030-01-01T10:00:00.000Z',
-  ticket: { id: 't1', price: 20 },
-};
+const order = orderCreatedData('o1', 't1');
 
 function setup(handle?: Handler, options: ListenerOptions = {}) {
   const bus = new FakeEventBus();

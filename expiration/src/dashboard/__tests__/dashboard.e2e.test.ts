@@ -7,8 +7,9 @@ import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { expirationJobId } from '../../queues/expiration-job-id';
 import { REFUSALS } from '../action-guard';
-import { startExpirationService, type ExpirationService } from '../../service';
-import { destroyQueue, inMs, newOrderId, orderCreated, testConfig, testLogger, testNames } from '../../test/helpers';
+import type { ExpirationService } from '../../service';
+import { startTestService, stopTestService } from '../../test/test-service';
+import { inMs, newOrderId, orderCreated, testNames } from '../../test/helpers';
 
 const USER = 'admin';
 const PASSWORD = 'e2e-only-password';
@@ -41,10 +42,7 @@ describe('the queue dashboard in a browser', () => {
     `http://127.0.0.1:${service.port}/admin/queues/queue/${encodeURIComponent('order:expiration')}?status=delayed`;
 
   beforeAll(async () => {
-    service = await startExpirationService(testConfig(names, { DASHBOARD_CREDENTIALS: `${USER}:${PASSWORD}` }), {
-      logger: testLogger(),
-      bus,
-    });
+    service = await startTestService(names, { bus, env: { DASHBOARD_CREDENTIALS: `${USER}:${PASSWORD}` } });
     for (const [i, id] of pending.entries()) {
       await bus.emit(Subjects.OrderCreated, orderCreated(inMs((i + 1) * 10 * 60_000), id));
     }
@@ -72,8 +70,7 @@ describe('the queue dashboard in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -4,17 +4,9 @@ import request from 'supertest';
 import { createApp } from '../../app';
 import { ExpirationMetrics } from '../../metrics';
 import { expirationJobId } from '../../queues/expiration-job-id';
-import { startExpirationService, type ExpirationService } from '../../service';
-import {
-  destroyQueue,
-  inMs,
-  newOrderId,
-  orderCreated,
-  testConfig,
-  testLogger,
-  testNames,
-  waitFor,
-} from '../../test/helpers';
+import type { ExpirationService } from '../../service';
+import { startTestService, stopTestService } from '../../test/test-service';
+import { inMs, newOrderId, orderCreated, testLogger, testNames, waitFor } from '../../test/helpers';
 import { REFUSALS } from '../action-guard';
 
 const USER = 'admin';
@@ -52,14 +44,16 @@ describe('the queue dashboard, with DASHBOARD_CREDENTIALS', () => {
     bus.publishedOn(Subjects.ExpirationComplete).filter((data) => data.orderId === orderId).length;
 
   beforeAll(async () => {
-    const config = testConfig(names, {
-      DASHBOARD_CREDENTIALS: `${USER}:${PASSWORD}`,
-      // One try, so a failed publish parks the job as failed at once; and a
-      // sweep of failed jobs once an hour, so that only the dashboard retries it.
-      EXPIRATION_PUBLISH_ATTEMPTS: '1',
-      EXPIRATION_BACKOFF_MAX_MS: '3600000',
+    service = await startTestService(names, {
+      bus,
+      env: {
+        DASHBOARD_CREDENTIALS: `${USER}:${PASSWORD}`,
+        // One try, so a failed publish parks the job as failed at once; and a
+        // sweep of failed jobs once an hour, so that only the dashboard retries it.
+        EXPIRATION_PUBLISH_ATTEMPTS: '1',
+        EXPIRATION_BACKOFF_MAX_MS: '3600000',
+      },
     });
-    service = await startExpirationService(config, { logger: testLogger(), bus });
     http = request.agent(service.server);
 
     for (const id of pending) await bus.emit(Subjects.OrderCreated, orderCreated(inMs(60 * 60_000), id));
@@ -71,8 +65,7 @@ describe('the queue dashboard, with DASHBOARD_CREDENTIALS', () => {
   });
 
   afterAll(async () => {
-    await service?.shutdown('test over');
-    if (service) await destroyQueue(service.expirations);
+    await stopTestService(service);
   });
 
   describe('login', () => {

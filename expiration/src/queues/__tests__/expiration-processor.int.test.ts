@@ -4,23 +4,10 @@ import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/commo
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
 import { ExpirationMetrics } from '../../metrics';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  inMs,
-  newOrderId,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../test/helpers';
+import { destroyQueue, inMs, newOrderId, testLogger, uniqueName, waitFor } from '../../test/helpers';
+import { completedJob, processExpirations, testQueue, type TestQueueOptions } from '../../test/queue-kit';
 import { createExpirationProcessor } from '../expiration-processor';
-import {
-  createExpirationQueue,
-  type ExpirationJobData,
-  type ExpirationQueue,
-  type ExpirationQueueOptions,
-} from '../expiration-queue';
+import type { ExpirationJobData, ExpirationQueue } from '../expiration-queue';
 import { expirationJobId } from '../expiration-job-id';
 import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ExpirationJobOptions } from '../job-options';
@@ -57,38 +44,12 @@ interface Worker {
 
 const workers: ExpirationQueue[] = [];
 
-function startWorker(
-  options: { bus?: FakeEventBus; concurrency?: number; prefix?: string } & Partial<ExpirationQueueOptions> = {},
-): Worker {
-  const {
-    bus = new FakeEventBus(),
-    concurrency = 50,
-    prefix = uniqueName('test-processor'),
-    logger = testLogger(),
-    ...queueOptions
-  } = options;
+function startWorker(options: { bus?: FakeEventBus; concurrency?: number } & TestQueueOptions = {}): Worker {
+  const { bus = new FakeEventBus(), concurrency = 50, logger = testLogger(), ...queueOptions } = options;
   const metrics = new ExpirationMetrics();
-  const expirations = createExpirationQueue({
-    redis: { host: REDIS_HOST, port: REDIS_PORT },
-    prefix,
-    publishAttempts: 5,
-    backoffMs: 50,
-    backoffMaxMs: 200,
-    retentionSeconds: 3600,
-    logger,
-    ...queueOptions,
-  });
+  const expirations = testQueue('test-processor', { publishAttempts: 5, logger, ...queueOptions });
   workers.push(expirations);
-  expirations.process(
-    concurrency,
-    createExpirationProcessor({
-      publisher: new ExpirationCompletePublisher(bus),
-      expirations,
-      jobOptions: expirations.jobOptions,
-      metrics,
-      logger,
-    }),
-  );
+  processExpirations(expirations, { bus, metrics, logger, concurrency });
   return { expirations, bus, metrics };
 }
 
@@ -104,11 +65,7 @@ describe('the expiration processor', () => {
     const orderId = newOrderId();
 
     await expirations.scheduleExpiration(orderId, inMs(200));
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(expirationJobId(orderId));
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the job to complete');
+    const job = await completedJob(expirations, expirationJobId(orderId), 'the job to complete');
 
     expect(published(bus)).toEqual([{ orderId }]);
     expect(bus.published[0].msgId).toBe(`expiration:complete:${orderId}`);
@@ -172,11 +129,7 @@ describe('the expiration processor', () => {
     const orderId = newOrderId();
 
     await expirations.scheduleExpiration(orderId, inMs(0));
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(expirationJobId(orderId));
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the job to complete');
+    const job = await completedJob(expirations, expirationJobId(orderId), 'the job to complete');
 
     expect(published(bus)).toEqual([{ orderId }]);
     expect(job.attemptsMade).toBe(3);
@@ -209,11 +162,7 @@ describe('the expiration processor', () => {
 
     // Bypasses scheduleExpiration's own check, as a job stored before the cancel would.
     await expirations.queue.add({ orderId }, { jobId: expirationJobId(orderId) });
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(expirationJobId(orderId));
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the job to complete');
+    const job = await completedJob(expirations, expirationJobId(orderId), 'the job to complete');
 
     expect(job.returnvalue).toBe('cancelled');
     expect(published(bus)).toEqual([]);
@@ -224,11 +173,7 @@ describe('the expiration processor', () => {
     const orderId = newOrderId();
 
     await expirations.queue.add({ orderId }, { jobId: orderId, delay: 100 });
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(orderId);
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the legacy job to complete');
+    const job = await completedJob(expirations, orderId, 'the legacy job to complete');
 
     expect(job.returnvalue).toBe('published');
     expect(published(bus)).toEqual([{ orderId }]);

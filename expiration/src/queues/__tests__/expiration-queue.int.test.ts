@@ -1,25 +1,14 @@
-import { REDIS_HOST, REDIS_PORT, destroyQueue, inMs, newOrderId, testLogger, uniqueName } from '../../test/helpers';
-import { EXPIRATION_QUEUE_NAME, createExpirationQueue, type ExpirationQueue } from '../expiration-queue';
+import { destroyQueue, inMs, newOrderId } from '../../test/helpers';
+import { testQueue } from '../../test/queue-kit';
+import { EXPIRATION_QUEUE_NAME, type ExpirationQueue } from '../expiration-queue';
 import { QUEUE_KEY_NAMES, expirationJobId, legacyExpirationJobId } from '../expiration-job-id';
 import { cappedExponentialBackoff } from '../job-options';
-
-function newQueue(overrides: { retentionSeconds?: number } = {}): ExpirationQueue {
-  return createExpirationQueue({
-    redis: { host: REDIS_HOST, port: REDIS_PORT },
-    prefix: uniqueName('test-queue'),
-    publishAttempts: 3,
-    backoffMs: 50,
-    backoffMaxMs: 200,
-    retentionSeconds: overrides.retentionSeconds ?? 3600,
-    logger: testLogger(),
-  });
-}
 
 describe('createExpirationQueue', () => {
   let expirations: ExpirationQueue;
 
   beforeEach(() => {
-    expirations = newQueue();
+    expirations = testQueue('test-queue');
   });
 
   afterEach(async () => {
@@ -141,7 +130,7 @@ describe('createExpirationQueue with jobs of an earlier version', () => {
   let expirations: ExpirationQueue;
 
   beforeEach(() => {
-    expirations = newQueue();
+    expirations = testQueue('test-queue');
   });
 
   afterEach(async () => {

@@ -1,31 +1,18 @@
 import Redis from 'ioredis';
 import { ExpirationMetrics } from '../../metrics';
 import { RedisServerProcess } from '../../test/child-process';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  freePort,
-  inMs,
-  newOrderId,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../test/helpers';
-import { createExpirationQueue, type ExpirationQueue } from '../expiration-queue';
+import { REDIS_HOST, destroyQueue, freePort, inMs, newOrderId, waitFor } from '../../test/helpers';
+import { testQueue } from '../../test/queue-kit';
+import type { ExpirationQueue } from '../expiration-queue';
 import { parseInfoMemory } from '../queue-readings';
 
 const queues: ExpirationQueue[] = [];
 
-function newQueue({ port = REDIS_PORT, backoffMs = 50 } = {}): ExpirationQueue {
-  const expirations = createExpirationQueue({
-    redis: { host: REDIS_HOST, port },
-    prefix: uniqueName('test-readings'),
-    publishAttempts: 3,
+function newQueue({ port, backoffMs = 50 }: { port?: number; backoffMs?: number } = {}): ExpirationQueue {
+  const expirations = testQueue('test-readings', {
+    redis: port === undefined ? {} : { port },
     backoffMs,
     backoffMaxMs: Math.max(backoffMs, 200),
-    retentionSeconds: 3600,
-    logger: testLogger(),
   });
   queues.push(expirations);
   return expirations;

@@ -1,58 +1,20 @@
-import type { Queue } from 'bull';
 import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
-import { ExpirationCompletePublisher } from '../../events/publishers/expiration-complete-publisher';
 import { ExpirationMetrics } from '../../metrics';
 import { RedisServerProcess } from '../../test/child-process';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  freePort,
-  inMs,
-  newOrderId,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../test/helpers';
+import { destroyQueue, freePort, inMs, newOrderId, waitFor } from '../../test/helpers';
+import { completedJob, processExpirations, schedulerWithHook, testQueue } from '../../test/queue-kit';
 import { Cancellations, type CancelResult } from '../cancellations';
-import type { ExpirationJobData } from '../expiration-job';
 import { expirationJobId } from '../expiration-job-id';
-import { createExpirationProcessor } from '../expiration-processor';
-import { createExpirationQueue, type ExpirationQueue } from '../expiration-queue';
+import type { ExpirationQueue } from '../expiration-queue';
 import { ExpirationScheduler, type ExpirationRequest } from '../scheduler';
 
 const queues: ExpirationQueue[] = [];
 
-function newQueue(redis: { port: number; commandTimeoutMs?: number } = { port: REDIS_PORT }): ExpirationQueue {
-  const expirations = createExpirationQueue({
-    redis: { host: REDIS_HOST, ...redis },
-    prefix: uniqueName('test-scheduler'),
-    publishAttempts: 3,
-    backoffMs: 50,
-    backoffMaxMs: 200,
-    retentionSeconds: 3600,
-    logger: testLogger(),
-  });
+function newQueue(redis: { port?: number; commandTimeoutMs?: number } = {}): ExpirationQueue {
+  const expirations = testQueue('test-scheduler', { redis });
   queues.push(expirations);
   return expirations;
-}
-
-/** A scheduler over a queue, with a hook that runs just before its add of a batch (of several jobs). */
-function schedulerWithHook(expirations: ExpirationQueue, beforeAdd: () => Promise<void> | void): ExpirationScheduler {
-  const queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'> = {
-    toKey: (name) => expirations.queue.toKey(name),
-    add: () => Promise.reject(new Error('these tests store batches of several jobs')),
-    addBulk: async (jobs) => {
-      await beforeAdd();
-      return expirations.queue.addBulk(jobs);
-    },
-  };
-  return new ExpirationScheduler({
-    queue,
-    client: expirations.redis,
-    cancellations: new Cancellations(expirations.queue, expirations.redis, 3600),
-  });
 }
 
 const requests = (count: number, expiresAt = inMs(60_000)): ExpirationRequest[] =>
@@ -297,21 +259,12 @@ describe('scheduleExpirations when the order is cancelled between the checks and
     });
 
     const results = await scheduler.scheduleExpirations([cancelledOrder, control]);
-    expirations.process(
-      5,
-      createExpirationProcessor({
-        publisher: new ExpirationCompletePublisher(bus),
-        expirations,
-        jobOptions: expirations.jobOptions,
-        metrics: new ExpirationMetrics(),
-        logger: testLogger(),
-      }),
+    processExpirations(expirations, { bus, metrics: new ExpirationMetrics() });
+    const job = await completedJob(
+      expirations,
+      expirationJobId(cancelledOrder.orderId),
+      'the cancelled order job to complete',
     );
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(expirationJobId(cancelledOrder.orderId));
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the cancelled order job to complete');
     await waitFor(
       () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,
       'the control order to expire',

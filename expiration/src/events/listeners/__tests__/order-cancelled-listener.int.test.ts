@@ -1,27 +1,12 @@
-import { Subjects, type ExpirationCompleteEvent, type OrderCancelledEvent } from '@grider-ms-tickets/common';
+import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
-import { createExpirationProcessor } from '../../../queues/expiration-processor';
-import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
+import type { ExpirationQueue } from '../../../queues/expiration-queue';
 import { expirationJobId } from '../../../queues/expiration-job-id';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  inMs,
-  newOrderId,
-  orderCreated,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../../test/helpers';
-import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { destroyQueue, inMs, orderCancelled, orderCreated, testLogger, waitFor } from '../../../test/helpers';
+import { processExpirations, testQueue } from '../../../test/queue-kit';
 import { OrderCancelledListener } from '../order-cancelled-listener';
 import { OrderCreatedListener } from '../order-created-listener';
-
-function orderCancelled(id: string): OrderCancelledEvent['data'] {
-  return { id, version: 1, ticket: { id: newOrderId() } };
-}
 
 describe('OrderCancelledListener', () => {
   let expirations: ExpirationQueue;
@@ -31,30 +16,13 @@ describe('OrderCancelledListener', () => {
   let metrics: ExpirationMetrics;
 
   beforeEach(() => {
-    expirations = createExpirationQueue({
-      redis: { host: REDIS_HOST, port: REDIS_PORT },
-      prefix: uniqueName('test-cancelled'),
-      publishAttempts: 3,
-      backoffMs: 50,
-      backoffMaxMs: 200,
-      retentionSeconds: 3600,
-      logger: testLogger(),
-    });
+    expirations = testQueue('test-cancelled');
     bus = new FakeEventBus();
     metrics = new ExpirationMetrics();
     const options = { expirations, metrics, logger: testLogger() };
     created = new OrderCreatedListener(bus, options);
     cancelled = new OrderCancelledListener(bus, options);
-    expirations.process(
-      5,
-      createExpirationProcessor({
-        publisher: new ExpirationCompletePublisher(bus),
-        expirations,
-        jobOptions: expirations.jobOptions,
-        metrics,
-        logger: testLogger(),
-      }),
-    );
+    processExpirations(expirations, { bus, metrics });
   });
 
   afterEach(async () => {

@@ -1,66 +1,21 @@
-import type { Queue } from 'bull';
 import { Subjects, type ExpirationCompleteEvent, type OrderCancelledEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus, type FakeMessage } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
-import { Cancellations } from '../../../queues/cancellations';
-import type { ExpirationJobData } from '../../../queues/expiration-job';
 import { expirationJobId } from '../../../queues/expiration-job-id';
-import { createExpirationProcessor } from '../../../queues/expiration-processor';
-import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
-import { ExpirationScheduler } from '../../../queues/scheduler';
+import type { ExpirationQueue } from '../../../queues/expiration-queue';
 import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { RedisServerProcess } from '../../../test/child-process';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  freePort,
-  inMs,
-  newOrderId,
-  orderCreated,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../../test/helpers';
-import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { destroyQueue, freePort, inMs, newOrderId, orderCreated, testLogger, waitFor } from '../../../test/helpers';
+import { completedJob, counterTotal, processExpirations, schedulerWithHook, testQueue } from '../../../test/queue-kit';
 import { OrderCancelledListener } from '../order-cancelled-listener';
 import { OrderCreatedListener, type OrderCreatedListenerOptions } from '../order-created-listener';
 
-async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
-  return (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
-}
-
 const queues: ExpirationQueue[] = [];
 
-function newQueue(redis: { port: number; commandTimeoutMs?: number } = { port: REDIS_PORT }): ExpirationQueue {
-  const expirations = createExpirationQueue({
-    redis: { host: REDIS_HOST, ...redis },
-    prefix: uniqueName('test-created-batch'),
-    publishAttempts: 3,
-    backoffMs: 50,
-    backoffMaxMs: 200,
-    retentionSeconds: 3600,
-    logger: testLogger(),
-  });
+function newQueue(redis: { port?: number; commandTimeoutMs?: number } = {}): ExpirationQueue {
+  const expirations = testQueue('test-created-batch', { redis });
   queues.push(expirations);
   return expirations;
-}
-
-/** A scheduler over a queue whose add of a batch (of several jobs) runs `beforeAdd` first. */
-function schedulerWithHook(expirations: ExpirationQueue, beforeAdd: () => Promise<void> | void): ExpirationScheduler {
-  const queue: Pick<Queue<ExpirationJobData>, 'toKey' | 'add' | 'addBulk'> = {
-    toKey: (name) => expirations.queue.toKey(name),
-    add: () => Promise.reject(new Error('these tests store batches of several jobs')),
-    addBulk: async (jobs) => {
-      await beforeAdd();
-      return expirations.queue.addBulk(jobs);
-    },
-  };
-  return new ExpirationScheduler({
-    queue,
-    client: expirations.redis,
-    cancellations: new Cancellations(expirations.queue, expirations.redis, 3600),
-  });
 }
 
 /** How many jobs each order has. */
@@ -98,7 +53,7 @@ describe('OrderCreatedListener, a batch at a time', () => {
     expect(schedule.mock.calls[0][0]).toHaveLength(50);
     expect(settled(messages)).toEqual(orders.map(() => 'acked'));
     expect(await expirations.queue.getDelayedCount()).toBe(50);
-    expect(await counter(metrics.jobsScheduled)).toBe(50);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(50);
   });
 
   it('when an order comes twice in one batch, stores one job, acks both, and counts and logs the copy as a duplicate', async () => {
@@ -110,8 +65,8 @@ describe('OrderCreatedListener, a batch at a time', () => {
     expect(settled(messages)).toEqual(['acked', 'acked', 'acked']);
     expect(await jobsPerOrder(expirations, [a.id, b.id])).toEqual([1, 1]);
     expect(await expirations.queue.getDelayedCount()).toBe(2);
-    expect(await counter(metrics.jobsScheduled)).toBe(2);
-    expect(await counter(metrics.duplicatesIgnored)).toBe(1);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(2);
+    expect(await counterTotal(metrics.duplicatesIgnored)).toBe(1);
     expect(lines.filter((l) => l.msg === 'order already has an expiration; duplicate ignored')).toEqual([
       expect.objectContaining({ level: 'info', orderId: a.id }),
     ]);
@@ -129,8 +84,8 @@ describe('OrderCreatedListener, a batch at a time', () => {
     expect(schedule.mock.calls.flatMap(([requests]) => requests.map((r) => r.orderId))).toEqual(valid.map((o) => o.id));
     expect(await jobsPerOrder(expirations, [valid[0].id, valid[1].id, badDate.id])).toEqual([1, 1, 0]);
     expect(bus.deadLetters.map((letter) => letter.sequence)).toEqual(messages.slice(1, 4).map((m) => m.getSequence()));
-    expect(await counter(metrics.invalidEvents)).toBe(3);
-    expect(await counter(metrics.jobsScheduled)).toBe(2);
+    expect(await counterTotal(metrics.invalidEvents)).toBe(3);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(2);
   });
 
   it('does not schedule an order cancelled before its order:created, and schedules the rest of its batch', async () => {
@@ -142,7 +97,7 @@ describe('OrderCreatedListener, a batch at a time', () => {
 
     expect(settled(messages)).toEqual(['acked', 'acked', 'acked']);
     expect(await jobsPerOrder(expirations, [a.id, cancelled.id, b.id])).toEqual([1, 0, 1]);
-    expect(await counter(metrics.cancelled)).toBe(1);
+    expect(await counterTotal(metrics.cancelled)).toBe(1);
     expect(lines.filter((l) => l.msg === 'order was already cancelled; no expiration scheduled')).toEqual([
       expect.objectContaining({ level: 'debug', orderId: cancelled.id }),
     ]);
@@ -158,23 +113,10 @@ describe('OrderCreatedListener, a batch at a time', () => {
       const data: OrderCancelledEvent['data'] = { id: doomed.id, version: 1, ticket: { id: newOrderId() } };
       cancellation = await bus.deliver(cancelledListener, data);
     });
-    expirations.process(
-      5,
-      createExpirationProcessor({
-        publisher: new ExpirationCompletePublisher(bus),
-        expirations,
-        jobOptions: expirations.jobOptions,
-        metrics,
-        logger: testLogger(),
-      }),
-    );
+    processExpirations(expirations, { bus, metrics });
 
     const messages = await bus.deliverAll(listener({ expirations: scheduler }), [doomed, control]);
-    const job = await waitFor(async () => {
-      const j = await expirations.queue.getJob(expirationJobId(doomed.id));
-      // A job read before it completed has no return value: wait for one read after.
-      return j?.finishedOn && (await j.isCompleted()) ? j : null;
-    }, 'the cancelled order job to complete');
+    const job = await completedJob(expirations, expirationJobId(doomed.id), 'the cancelled order job to complete');
     await waitFor(
       () => bus.publishedOn<ExpirationCompleteEvent>(Subjects.ExpirationComplete).length === 1,
       'the control order to expire',
@@ -195,8 +137,8 @@ describe('OrderCreatedListener, a batch at a time', () => {
 
     expect(settled(again)).toEqual(orders.map(() => 'acked'));
     expect(await expirations.queue.getDelayedCount()).toBe(20);
-    expect(await counter(metrics.jobsScheduled)).toBe(20);
-    expect(await counter(metrics.duplicatesIgnored)).toBe(20);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(20);
+    expect(await counterTotal(metrics.duplicatesIgnored)).toBe(20);
     expect(
       lines.filter((l) => l.msg === 'order already has an expiration; duplicate ignored').map((l) => l.orderId),
     ).toEqual(orders.map((o) => o.id));
@@ -283,7 +225,7 @@ describe('OrderCreatedListener when Redis fails in the middle of a batch', () =>
       ),
     ).toEqual(orders.map(() => 1));
     expect(await expirations.queue.getDelayedCount()).toBe(11);
-    expect(await counter(metrics.duplicatesIgnored)).toBe(10);
+    expect(await counterTotal(metrics.duplicatesIgnored)).toBe(10);
     expect(
       lines.find((l) => l.msg === 'scheduling a batch of expirations failed; its orders will be redelivered'),
     ).toEqual(expect.objectContaining({ level: 'warn', orderIds: orders.map((o) => o.id) }));
@@ -313,6 +255,6 @@ describe('OrderCreatedListener when Redis fails in the middle of a batch', () =>
         orders.map((o) => o.id),
       ),
     ).toEqual(orders.map(() => 1));
-    expect(await counter(metrics.jobsScheduled)).toBe(10);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(10);
   });
 });

@@ -1,28 +1,13 @@
 import { Subjects, type ExpirationCompleteEvent } from '@grider-ms-tickets/common';
 import { FakeEventBus, FakeMessage } from '@grider-ms-tickets/common/testing';
 import { ExpirationMetrics } from '../../../metrics';
-import { createExpirationProcessor } from '../../../queues/expiration-processor';
-import { createExpirationQueue, type ExpirationQueue, type ScheduleResult } from '../../../queues/expiration-queue';
+import type { ExpirationQueue, ScheduleResult } from '../../../queues/expiration-queue';
 import { expirationJobId } from '../../../queues/expiration-job-id';
-import {
-  REDIS_HOST,
-  REDIS_PORT,
-  destroyQueue,
-  inMs,
-  newOrderId,
-  orderCreated,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '../../../test/helpers';
-import { ExpirationCompletePublisher } from '../../publishers/expiration-complete-publisher';
+import { destroyQueue, inMs, newOrderId, orderCreated, testLogger, waitFor } from '../../../test/helpers';
+import { counterTotal, processExpirations, testQueue } from '../../../test/queue-kit';
 import { captureLogs } from '@grider-ms-tickets/common/testing';
 import { ingestSummary } from '../ingest-summary';
 import { OrderCreatedListener, orderCreatedAckWaitMs } from '../order-created-listener';
-
-async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
-  return (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('OrderCreatedListener', () => {
   let expirations: ExpirationQueue;
@@ -31,15 +16,7 @@ describe('OrderCreatedListener', () => {
   let listener: OrderCreatedListener;
 
   beforeEach(() => {
-    expirations = createExpirationQueue({
-      redis: { host: REDIS_HOST, port: REDIS_PORT },
-      prefix: uniqueName('test-created'),
-      publishAttempts: 3,
-      backoffMs: 50,
-      backoffMaxMs: 200,
-      retentionSeconds: 3600,
-      logger: testLogger(),
-    });
+    expirations = testQueue('test-created');
     bus = new FakeEventBus();
     metrics = new ExpirationMetrics();
     listener = new OrderCreatedListener(bus, { expirations, metrics, logger: testLogger() });
@@ -80,7 +57,7 @@ describe('OrderCreatedListener', () => {
     expect(msg.acked).toBe(true);
     expect(await job?.getState()).toBe('delayed');
     expect((job?.timestamp ?? 0) + (job?.opts.delay ?? 0)).toBe(new Date(data.expiresAt).getTime());
-    expect(await counter(metrics.jobsScheduled)).toBe(1);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(1);
   });
 
   it('when the same order:created is delivered twice, schedules one job and acks both', async () => {
@@ -91,8 +68,8 @@ describe('OrderCreatedListener', () => {
 
     expect(first.acked && redelivered.acked).toBe(true);
     expect(await expirations.queue.getDelayedCount()).toBe(1);
-    expect(await counter(metrics.jobsScheduled)).toBe(1);
-    expect(await counter(metrics.duplicatesIgnored)).toBe(1);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(1);
+    expect(await counterTotal(metrics.duplicatesIgnored)).toBe(1);
   });
 
   it('logs a scheduled order at debug and a duplicate at info, and counts both for the summary line', async () => {
@@ -185,16 +162,7 @@ describe('OrderCreatedListener', () => {
   });
 
   it('when expiresAt is in the past, the expiration is published at once', async () => {
-    expirations.process(
-      5,
-      createExpirationProcessor({
-        publisher: new ExpirationCompletePublisher(bus),
-        expirations,
-        jobOptions: expirations.jobOptions,
-        metrics,
-        logger: testLogger(),
-      }),
-    );
+    processExpirations(expirations, { bus, metrics });
     const data = orderCreated(inMs(-5 * 60_000));
     const started = Date.now();
 
@@ -216,7 +184,7 @@ describe('OrderCreatedListener', () => {
 
     expect(msg.acked).toBe(true);
     expect(await expirations.queue.getJob(expirationJobId(data.id))).toBeNull();
-    expect(await counter(metrics.invalidEvents)).toBe(1);
+    expect(await counterTotal(metrics.invalidEvents)).toBe(1);
   });
 
   it('when the order was cancelled first, schedules nothing and acks', async () => {

@@ -1,10 +1,9 @@
-import { Publisher, Subjects, durableName, type JetStreamBus, type OrderCreatedEvent } from '@grider-ms-tickets/common';
+import { Subjects, durableName, type JetStreamBus } from '@grider-ms-tickets/common';
 import { ExpirationMetrics } from '../../../metrics';
 import { expirationJobId } from '../../../queues/expiration-job-id';
-import { createExpirationQueue, type ExpirationQueue } from '../../../queues/expiration-queue';
+import type { ExpirationQueue } from '../../../queues/expiration-queue';
 import {
-  REDIS_HOST,
-  REDIS_PORT,
+  OrderCreatedPublisher,
   connectTestBus,
   consumerCounts,
   deleteStreamAndClose,
@@ -15,15 +14,8 @@ import {
   testNames,
   waitFor,
 } from '../../../test/helpers';
+import { counterTotal, testQueue } from '../../../test/queue-kit';
 import { OrderCreatedListener } from '../order-created-listener';
-
-class OrderCreatedPublisher extends Publisher<OrderCreatedEvent> {
-  readonly subject = Subjects.OrderCreated;
-}
-
-async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
-  return (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
-}
 
 // The listener on real NATS JetStream, with its own stream and subject prefix
 // (deleted afterwards), and real Redis under its own queue prefix.
@@ -35,15 +27,7 @@ describe('OrderCreatedListener on JetStream', () => {
 
   beforeAll(async () => {
     bus = await connectTestBus(names);
-    expirations = createExpirationQueue({
-      redis: { host: REDIS_HOST, port: REDIS_PORT },
-      prefix: names.queuePrefix,
-      publishAttempts: 3,
-      backoffMs: 50,
-      backoffMaxMs: 200,
-      retentionSeconds: 3600,
-      logger: testLogger(),
-    });
+    expirations = testQueue('test-created-jetstream');
   });
 
   afterAll(async () => {
@@ -81,9 +65,9 @@ describe('OrderCreatedListener on JetStream', () => {
     expect(consumer.config.ack_wait).toBe(45_000 * 1e6);
     expect(await expirations.queue.getDelayedCount()).toBe(600);
     expect(jobs.map((job) => job?.data)).toEqual(orders.map((o) => ({ orderId: o.id, correlationId: `req-${o.id}` })));
-    expect(await counter(metrics.jobsScheduled)).toBe(600);
-    expect(await counter(metrics.duplicatesIgnored)).toBe(40);
-    expect(await counter(metrics.invalidEvents)).toBe(2);
+    expect(await counterTotal(metrics.jobsScheduled)).toBe(600);
+    expect(await counterTotal(metrics.duplicatesIgnored)).toBe(40);
+    expect(await counterTotal(metrics.invalidEvents)).toBe(2);
     const sizes = schedule.mock.calls.map(([requests]) => requests.length);
     expect(sizes.reduce((sum, n) => sum + n, 0)).toBe(640);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
