@@ -65,21 +65,32 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Where {@link freePort} looks: below Linux's ephemeral range (32768–60999 by default). */
+const PORT_RANGE = { from: 20_000, to: 32_767 };
+
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago.
+ * A TCP port on 127.0.0.1 that was free a moment ago. It is picked at random
+ * below the ephemeral range rather than by the OS (port 0): the OS hands out
+ * ports from the ephemeral range, which every outgoing connection of the
+ * machine also draws from, so with many test files running side by side a
+ * port chosen there was sometimes taken by a client connection before the
+ * server meant for it could bind it.
  *
  * @returns the port
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${PORT_RANGE.from} and ${PORT_RANGE.to} in 50 tries`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
