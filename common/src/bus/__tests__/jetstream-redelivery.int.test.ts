@@ -195,7 +195,10 @@ describe('bounded redelivery on JetStream', () => {
 
   it('logs an error when the server gives up on a message whose dead letter could never be published', async () => {
     const { logger, lines } = captureLogs('redelivery-int');
-    const bus = await kit.connectBus({ logger });
+    // One attempt per dead letter: with the default publish retries each of
+    // the six failing dead letters would take 6 s before the message is nak'ed.
+    const noRetry = { attempts: 1, firstDelayMs: 0, maxDelayMs: 0, deadlineMs: 0 };
+    const bus = await kit.connectBus({ logger, publishRetry: noRetry });
     const listener = new ExpirationListener(bus, kit.group('orders'), { logger, maxDeliveries: 1 });
     listener.poison.add('o1');
     listener.fixedRetryDelayMs = 50;
