@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { acceptsConnections } from '@grider-ms-tickets/common/testing';
@@ -178,22 +177,11 @@ export class RedisSentinelProcess extends Child {
     await waitFor(
       async () => {
         if (!sentinel.running) throw new Error(`redis-sentinel exited:\n${sentinel.output.join('\n')}`);
-        return accepts(port);
+        return acceptsConnections(port);
       },
       'redis-sentinel to be ready',
       { timeoutMs: 20_000, intervalMs: 50 },
     );
     return sentinel;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
