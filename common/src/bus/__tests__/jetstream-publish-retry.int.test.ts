@@ -103,6 +103,8 @@ describe('JetStreamBus.publish while the stream is away', () => {
     await takeStreamAway();
     // Something listens on the subject but never answers, as a stream that stored the message and lost its ack.
     const silent = admin.subscribe(bus.wireSubject(Subjects.ExpirationComplete));
+    // Until the server has the subscription, the publish would meet "no responders" instead.
+    await admin.flush();
 
     try {
       await expect(bus.publish(Subjects.ExpirationComplete, '{"orderId":"o5"}')).rejects.toThrow(/timeout/i);
