@@ -1,12 +1,8 @@
-import { crc32 } from 'node:zlib';
-import { Match, connect, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
-  DiscardPolicy,
   JetStreamApiCodes,
-  JetStreamApiError,
-  StorageType,
   jetstream,
   jetstreamManager,
   type Consumer,
@@ -14,13 +10,11 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  type StreamConfig,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import {
   EVENT_BUS,
   type EventBus,
-  type EventMessage,
   type EventSubscription,
   type MessageHandler,
   type PublishOptions,
@@ -34,7 +28,8 @@ import {
   transientPublishFailure,
   type PublishRetryPolicy,
 } from './publish-retry';
-import { StreamSubjectsOverlapError } from './stream-subjects-overlap-error';
+import { ensureStream, isApiError, requireStream } from './jetstream-stream';
+import { JetStreamEventMessage } from './jetstream-message';
 import type { NatsAuth } from '../config/event-bus-config';
 import {
   DEFAULT_STREAM_MAX_AGE_MS,
@@ -141,9 +136,6 @@ export const ACK_PENDING_ROOM = 1_000;
  */
 const PULL_EXPIRES_MS = 10_000;
 
-/** JetStream's error code for "subjects overlap with an existing stream". */
-const STREAM_SUBJECT_OVERLAP = 10065;
-
 /** The durable consumer name of a listener: `<queueGroupName>:<subject>`. */
 export function durableName(queueGroupName: string, subject: string): string {
   return `${queueGroupName}:${subject}`;
@@ -162,9 +154,6 @@ export class JetStreamBus implements EventBus {
   private readonly prefix: string;
   private readonly js: JetStreamClient;
   private readonly state = new ConnectionState();
-  private readonly maxAgeMs: number;
-  private readonly maxBytes: number;
-  private readonly replicas: number;
   private readonly publishRetry: PublishRetryPolicy;
   private retriedPublishes = 0;
   private closing?: Promise<void>;
@@ -178,9 +167,6 @@ export class JetStreamBus implements EventBus {
   ) {
     this.stream = options.stream ?? 'ticketing';
     this.prefix = options.subjectPrefix ?? '';
-    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS;
-    this.maxBytes = options.maxBytes ?? DEFAULT_STREAM_MAX_BYTES;
-    this.replicas = options.replicas ?? DEFAULT_STREAM_REPLICAS;
     this.publishRetry = options.publishRetry ?? DEFAULT_PUBLISH_RETRY;
     this.js = jetstream(connection);
     void this.watchStatus();
@@ -215,8 +201,17 @@ export class JetStreamBus implements EventBus {
     let bus: JetStreamBus | undefined;
     try {
       bus = new JetStreamBus(connection, await jetstreamManager(connection), options, logger);
-      if (options.setUpStream === false) await bus.requireStream();
-      else await bus.ensureStream();
+      const stream = { name: bus.stream, jsm: bus.jsm, logger };
+      if (options.setUpStream === false) await requireStream(stream);
+      else {
+        const wire = bus;
+        await ensureStream(stream, {
+          subjects: [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => wire.wireSubject(s)),
+          maxAgeMs: options.maxAgeMs ?? DEFAULT_STREAM_MAX_AGE_MS,
+          maxBytes: options.maxBytes ?? DEFAULT_STREAM_MAX_BYTES,
+          replicas: options.replicas ?? DEFAULT_STREAM_REPLICAS,
+        });
+      }
       return bus;
     } catch (err) {
       // Through the bus once it exists, so that this close is not taken for a lost connection.
@@ -435,89 +430,6 @@ export class JetStreamBus implements EventBus {
     this.state.markLost(lost);
   }
 
-  private async requireStream(): Promise<void> {
-    try {
-      await this.jsm.streams.info(this.stream);
-    } catch (err) {
-      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-      throw new Error(`JetStream stream ${this.stream} does not exist (is NATS_STREAM right?)`, { cause: err });
-    }
-  }
-
-  private async ensureStream(): Promise<void> {
-    const subjects = [...ALL_SUBJECTS, DEAD_LETTER_SUBJECT].map((s) => this.wireSubject(s));
-    try {
-      let info;
-      try {
-        info = await this.jsm.streams.info(this.stream);
-      } catch (err) {
-        if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-        await this.jsm.streams.add({
-          name: this.stream,
-          subjects,
-          storage: StorageType.File,
-          max_age: nanos(this.maxAgeMs),
-          max_bytes: this.maxBytes,
-          discard: DiscardPolicy.Old,
-          num_replicas: this.replicas,
-        });
-        this.logger.info(
-          { stream: this.stream, subjects, maxAgeMs: this.maxAgeMs, maxBytes: this.maxBytes, replicas: this.replicas },
-          'created the stream',
-        );
-        return;
-      }
-      const update = this.streamUpdate(info.config, subjects);
-      if (update) {
-        await this.jsm.streams.update(this.stream, { ...info.config, ...update });
-        this.logger.info({ stream: this.stream, ...update }, 'updated the stream');
-      }
-    } catch (err) {
-      if (isApiError(err, STREAM_SUBJECT_OVERLAP)) {
-        throw new StreamSubjectsOverlapError(this.stream, await this.streamsHolding(subjects), { cause: err });
-      }
-      throw err;
-    }
-  }
-
-  /**
-   * What an existing stream lacks: subjects, limits it has none of (0 or -1),
-   * and replicas up to the wanted number. Limits it has are its owner's
-   * choice and stay. More replicas than wanted stay too: lowering the count
-   * drops copies of every message, which is for an operator to do
-   * (`nats stream edit <name> --replicas N`), not a service starting up with a
-   * stale setting; that is logged.
-   */
-  private streamUpdate(config: StreamConfig, subjects: string[]): Partial<StreamConfig> | undefined {
-    const update: Partial<StreamConfig> = {};
-    const missing = subjects.filter((s) => !config.subjects.includes(s));
-    if (missing.length > 0) update.subjects = [...config.subjects, ...missing];
-    if (!(config.max_age > 0)) update.max_age = nanos(this.maxAgeMs);
-    if (!(config.max_bytes > 0)) update.max_bytes = this.maxBytes;
-    const replicas = config.num_replicas || 1;
-    if (replicas < this.replicas) update.num_replicas = this.replicas;
-    if (replicas > this.replicas) {
-      this.logger.warn(
-        { stream: this.stream, replicas, wanted: this.replicas },
-        'the stream has more replicas than NATS_STREAM_REPLICAS; it keeps them (lower them with nats stream edit)',
-      );
-    }
-    return Object.keys(update).length > 0 ? update : undefined;
-  }
-
-  /** The other streams that capture any of `subjects`. */
-  private async streamsHolding(subjects: string[]): Promise<string[]> {
-    const holders = new Set<string>();
-    for (const subject of subjects) {
-      try {
-        for await (const name of this.jsm.streams.names(subject)) if (name !== this.stream) holders.add(name);
-      } catch (err) {
-        this.logger.warn({ err, subject }, 'could not list the streams that capture a subject');
-      }
-    }
-    return [...holders].sort();
-  }
-
   private async ensureConsumer(durable: string, spec: SubscriptionSpec): Promise<void> {
     const wanted = {
       ack_wait: nanos(spec.ackWait),
@@ -565,69 +477,4 @@ function natsHeaders(record: Record<string, string>) {
     h.set(name, value);
   }
   return h;
-}
-
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof JetStreamApiError && err.code === code;
-}
-
-/** A JetStream message behind the course's `Message` API. */
-class JetStreamEventMessage implements EventMessage {
-  constructor(
-    private readonly m: JsMsg,
-    private readonly subject: string,
-  ) {}
-
-  ack(): void {
-    this.m.ack();
-  }
-
-  nak(delayMs?: number): void {
-    this.m.nak(delayMs);
-  }
-
-  getDeliveryCount(): number {
-    return this.m.info.deliveryCount;
-  }
-
-  getHeader(name: string): string | undefined {
-    const h = this.m.headers;
-    return h?.has(name, Match.IgnoreCase) ? h.get(name, Match.IgnoreCase) : undefined;
-  }
-
-  /** The logical subject, without the bus's subject prefix. */
-  getSubject(): string {
-    return this.subject;
-  }
-
-  /** The stream sequence. */
-  getSequence(): number {
-    return this.m.seq;
-  }
-
-  getRawData(): Buffer {
-    return Buffer.from(this.m.data.buffer, this.m.data.byteOffset, this.m.data.byteLength);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types -- node-nats-streaming's own signature
-  getData(): String | Buffer {
-    return this.m.string();
-  }
-
-  /** Nanoseconds since the epoch, as NATS Streaming gives them. */
-  getTimestampRaw(): number {
-    return Number(this.m.info.timestampNanos);
-  }
-
-  getTimestamp(): Date {
-    return this.m.time;
-  }
-
-  isRedelivered(): boolean {
-    return this.m.redelivered;
-  }
-
-  getCrc32(): number {
-    return crc32(this.m.data);
-  }
 }
