@@ -25,7 +25,8 @@ type HaFindings = Record<'replication' | 'availability', Findings>;
  * What high availability rests on: a replicated stream has a JetStream
  * cluster to live on (at least three servers, no fewer than its replicas),
  * whose servers route to every pod of the StatefulSet by name; Redis has as
- * many replicas as the service waits for (REDIS_WAIT_REPLICAS); every workload
+ * many replicas as the service waits for (REDIS_WAIT_REPLICAS), and its pods
+ * know how many they are (REDIS_PODS); every workload
  * that keeps more than one pod up, and each of our services in production,
  * has a PodDisruptionBudget; each autoscaler scales a workload of the overlay,
  * which leaves the count to it.
@@ -42,6 +43,7 @@ export function checkHighAvailability(objects: readonly K8sObject[], context: Ru
     if (minimumReplicas(objects, w) > 1) checkNatsCluster(objects, w, context, f.replication);
   }
   checkWaitReplicas(objects, workloads, context, f.replication);
+  checkPodCounts(objects, workloads, context, f.replication);
   checkDisruptionBudgets(objects, workloads, context, f.availability);
   checkAutoscalers(objects, context, f.availability);
   return Object.values(f).flatMap((found) => found.problems);
@@ -204,6 +206,32 @@ function checkWaitReplicas(
       found.add(
         `${where}: ${describe(w)}: container ${c.name}`,
         `REDIS_WAIT_REPLICAS ${wait} is more than the ${replicas} Redis replica(s) (${names} pod(s), one of them the master): every write would wait for copies that can't be made, and time out`,
+      );
+    }
+  }
+}
+
+/**
+ * The Redis start scripts (components/ha) learn how many pods their
+ * StatefulSet has from REDIS_PODS, to ask each pod's Sentinel for the master;
+ * Kubernetes can't hand a pod its workload's replicas, so the number is
+ * written twice and must agree. With fewer, a pod never asks the others; with
+ * more, it waits on a pod that doesn't exist.
+ */
+function checkPodCounts(
+  objects: readonly K8sObject[],
+  workloads: readonly Workload[],
+  { where }: RuleContext,
+  found: Findings,
+): void {
+  for (const w of workloads) {
+    const replicas = minimumReplicas(objects, w);
+    for (const c of containersOf(w)) {
+      const pods = intEnv(c, 'REDIS_PODS');
+      if (pods === undefined || pods === replicas) continue;
+      found.add(
+        `${where}: ${describe(w)}: container ${c.name}`,
+        `REDIS_PODS ${pods} is not the ${replicas} replica(s) of its own workload: the start script would ask the wrong pods for the master`,
       );
     }
   }

@@ -130,6 +130,32 @@ describe('replication: the JetStream cluster', () => {
   });
 });
 
+describe('replication: REDIS_PODS', () => {
+  it('with 4 in a StatefulSet of 3, says the start script would ask the wrong pods, for each container', () => {
+    const problems = problemsAfter('prod-ha', (objects) => {
+      for (const name of ['redis', 'sentinel']) {
+        setEnv(container(objects, 'StatefulSet', 'expiration-redis', name), 'REDIS_PODS', '4');
+      }
+    });
+    expect(ofRules(problems, 'replication')).toEqual(
+      ['redis', 'sentinel'].map(
+        (name) =>
+          `replication: overlays/prod-ha: StatefulSet/expiration-redis: container ${name}: REDIS_PODS 4 is not the 3 replica(s) of its own workload: the start script would ask the wrong pods for the master`,
+      ),
+    );
+  });
+
+  it('with the StatefulSet scaled to 5 and REDIS_PODS following, finds nothing', () => {
+    const problems = problemsAfter('prod-ha', (objects) => {
+      find(objects, 'StatefulSet', 'expiration-redis').spec.replicas = 5;
+      for (const name of ['redis', 'sentinel']) {
+        setEnv(container(objects, 'StatefulSet', 'expiration-redis', name), 'REDIS_PODS', '5');
+      }
+    });
+    expect(ofRules(problems, 'replication')).toEqual([]);
+  });
+});
+
 describe('replication: REDIS_WAIT_REPLICAS', () => {
   it('with 2 and two Redis replicas, finds nothing', () => {
     const problems = problemsAfter('prod-ha', (objects) => {
