@@ -1,5 +1,5 @@
 import { Subjects, type MessageHandler, type SubscriptionSpec } from '@grider-ms-tickets/common';
-import { FakeEventBus, FakeMessage } from '@grider-ms-tickets/common/testing';
+import { FakeEventBus, FakeMessage, fakeDateOnly } from '@grider-ms-tickets/common/testing';
 import type { ExpirationService } from '../service';
 import { startTestService, stopTestService } from '../test/test-service';
 import { RedisServerProcess } from '../test/child-process';
@@ -55,17 +55,7 @@ describe('the expiration service /healthz while the event bus is down', () => {
   beforeAll(async () => {
     // Only Date is faked, so that the bus's outage clock can be moved forward
     // while Redis, Bull and HTTP run on real timers.
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'setTimeout',
-        'setInterval',
-        'clearTimeout',
-        'clearInterval',
-        'queueMicrotask',
-      ],
-    });
+    fakeDateOnly();
     bus = new FakeEventBus();
     service = await startTestService(testNames('bus-down'), { bus, env: { EVENT_BUS_DOWN_GRACE_SECONDS: '60' } });
   });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { buildTestApp } from '../test/test-app';
+import { fakeDateOnly } from '@grider-ms-tickets/common/testing';
 
 describe('the app', () => {
   it('answers /healthz while the process runs', async () => {
@@ -28,17 +29,7 @@ describe('the app', () => {
   });
 
   it('stays alive while NATS is down for less than the grace, and fails /healthz after it', async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'setTimeout',
-        'setInterval',
-        'clearTimeout',
-        'clearInterval',
-        'queueMicrotask',
-      ],
-    });
+    fakeDateOnly();
     try {
       const { app, bus } = buildTestApp({}, { busDownGraceMs: 60_000 });
       bus.setConnected(false);
