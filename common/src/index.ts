@@ -61,6 +61,7 @@ export {
   loadConfig,
   envString,
   envOptionalString,
+  envOptionalInt,
   envInt,
   envPort,
   envEnum,

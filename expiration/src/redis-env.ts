@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envOptionalString, envPort } from '@grider-ms-tickets/common';
+import { envInt, envOptionalInt, envOptionalString } from '@grider-ms-tickets/common';
 import type { RedisConnectionOptions, RedisSentinelOptions } from './queues/redis-connections';
 import type { ReplicaWaitOptions } from './queues/replica-wait';
 
@@ -59,13 +59,9 @@ export const redisEnvShape = {
   REDIS_HOST: envOptionalString(),
   /**
    * Optional without a default, so that setting it beside REDIS_SENTINELS can
-   * be refused. Blank is unset, as for every variable (Kubernetes and shells
-   * make empty ones): the check is made before envPort's own.
+   * be refused. Blank is unset, as for every variable.
    */
-  REDIS_PORT: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    envPort().optional(),
-  ),
+  REDIS_PORT: envOptionalInt({ min: 1, max: 65_535 }),
   /** The data nodes' password (the master's and the replicas'), in either mode. */
   REDIS_PASSWORD: envOptionalString(),
   REDIS_SENTINELS: envSentinels(),

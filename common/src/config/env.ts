@@ -47,6 +47,20 @@ export function envOptionalString() {
  * @param options - bounds, and a default that makes it optional
  */
 export function envInt(options: { default?: number; min?: number; max?: number } = {}) {
+  const base = integer(options);
+  return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
+}
+
+/**
+ * An optional integer variable without a default: unset or blank gives undefined.
+ *
+ * @param options - bounds
+ */
+export function envOptionalInt(options: { min?: number; max?: number } = {}) {
+  return z.preprocess(blankToUndefined, integer(options).optional());
+}
+
+function integer(options: { min?: number; max?: number }) {
   const min = options.min ?? Number.MIN_SAFE_INTEGER;
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
   const bounds =
@@ -58,7 +72,7 @@ export function envInt(options: { default?: number; min?: number; max?: number }
   // Convert strings here rather than with z.coerce, which turns an unset
   // variable into NaN before the error callback sees it: "is required" could
   // never be reported.
-  const base = z.preprocess(
+  return z.preprocess(
     (value) => (typeof value === 'string' ? Number(value) : value),
     z
       .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${bounds}`) })
@@ -66,7 +80,6 @@ export function envInt(options: { default?: number; min?: number; max?: number }
       .min(min, `must be ${bounds}`)
       .max(max, `must be ${bounds}`),
   );
-  return z.preprocess(blankToUndefined, options.default === undefined ? base : base.default(options.default));
 }
 
 /**

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { ConfigError } from '../config-error';
-import { envEnum, envInt, envLogLevel, envOptionalString, envPort, envString, envUrl, loadConfig } from '../env';
+import {
+  envEnum,
+  envInt,
+  envLogLevel,
+  envOptionalInt,
+  envOptionalString,
+  envPort,
+  envString,
+  envUrl,
+  loadConfig,
+} from '../env';
 import { envDurationSeconds } from '../env-duration';
 
 /** The first problem of parsing `value` with `schema`, or undefined when it passes. */
@@ -156,6 +166,18 @@ describe('envInt', () => {
     [{ max: 5 }, '6', 'must be an integer'],
   ])('with bounds %p rejects %p: %s', (options, value, message) => {
     expect(problemOf(envInt(options), value)).toBe(message);
+  });
+});
+
+describe('envOptionalInt', () => {
+  it('gives undefined when unset or blank, and the integer otherwise', () => {
+    expect(envOptionalInt().parse(undefined)).toBeUndefined();
+    expect(envOptionalInt().parse('  ')).toBeUndefined();
+    expect(envOptionalInt({ min: 1 }).parse('6379')).toBe(6379);
+  });
+
+  it('rejects a value out of its bounds like envInt', () => {
+    expect(problemOf(envOptionalInt({ min: 1, max: 65_535 }), '70000')).toBe('must be an integer from 1 to 65535');
   });
 });
 
