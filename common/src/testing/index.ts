@@ -9,4 +9,4 @@ export { FakeMessage, type FakeMessageOptions } from './fake-message';
 export { createSpy, type Spy } from './spy';
 export { waitFor, sleep, freePort, acceptsConnections, type WaitForOptions, type Truthy } from './wait-for';
 export { captureLogs, type LogLine } from './capture-logs';
-export { fakeDateOnly } from './fake-date';
+export { fakeDateOnly, type FakeTimersApi } from './fake-date';

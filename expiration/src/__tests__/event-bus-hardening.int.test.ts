@@ -55,7 +55,7 @@ describe('the expiration service /healthz while the event bus is down', () => {
   beforeAll(async () => {
     // Only Date is faked, so that the bus's outage clock can be moved forward
     // while Redis, Bull and HTTP run on real timers.
-    fakeDateOnly();
+    fakeDateOnly(jest);
     bus = new FakeEventBus();
     service = await startTestService(testNames('bus-down'), { bus, env: { EVENT_BUS_DOWN_GRACE_SECONDS: '60' } });
   });

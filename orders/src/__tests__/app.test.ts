@@ -29,7 +29,7 @@ describe('the app', () => {
   });
 
   it('stays alive while NATS is down for less than the grace, and fails /healthz after it', async () => {
-    fakeDateOnly();
+    fakeDateOnly(jest);
     try {
       const { app, bus } = buildTestApp({}, { busDownGraceMs: 60_000 });
       bus.setConnected(false);
